@@ -1,0 +1,1 @@
+"""Response → item, testable without a crawl: decoding, articles, feeds, sitemaps, forums."""

@@ -1,0 +1,350 @@
+"""Extract an article from a page: title, author, dates, body text, language, canonical URL, tags.
+
+Metadata comes from what the page states most explicitly (JSON-LD, then ``og:``/``article:``
+meta tags, then ``<time>``, then visible text and the URL through htmldate). The body comes from
+trafilatura, tuned for precision. Per-source overrides (CSS or XPath per field) win over both.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from urllib.parse import urljoin
+
+import trafilatura
+from htmldate import find_date
+from lxml import html as lxml_html
+from lxml.etree import ParserError, XPathError, _Element
+
+from crawler.extract.dates import parse_datetime
+from crawler.extract.language import guess_language, normalise_language
+
+ARTICLE_TYPES = {
+    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+    "techarticle", "report", "webpage", "discussionforumposting", "posting",
+}  # fmt: skip
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+@dataclass
+class ExtractedArticle:
+    url: str | None
+    title: str
+    author: str | None
+    published: datetime | None
+    updated: datetime | None
+    text: str
+    language: str | None
+    canonical_url: str | None
+    tags: list[str] = field(default_factory=list)
+    description: str | None = None
+    page_type: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("published", "updated"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def extract_article(
+    page: str,
+    url: str | None = None,
+    *,
+    overrides: dict[str, str] | None = None,
+    timezone: tzinfo = UTC,
+) -> ExtractedArticle:
+    """Extract one article from the HTML text ``page`` found at ``url``."""
+    tree = _parse(page)
+    jsonld = _jsonld_article(tree) if tree is not None else {}
+    meta = _meta_tags(tree) if tree is not None else {}
+    overrides = overrides or {}
+
+    title = _override(tree, overrides.get("title")) or _title(tree, jsonld, meta)
+    author = _override(tree, overrides.get("author")) or _author(jsonld, meta, tree)
+    published = parse_datetime(_override(tree, overrides.get("published")), default_tz=timezone)
+    published = published or _published(tree, page, url, jsonld, meta, timezone)
+    updated = parse_datetime(
+        jsonld.get("dateModified") or meta.get("article:modified_time") or meta.get("og:updated_time"),
+        default_tz=timezone,
+    )
+    body_selector = overrides.get("text") or overrides.get("body")
+    text = _override_body(tree, body_selector) if body_selector else None
+    if text is None:
+        text = body_text(page, url)
+    language = normalise_language(
+        jsonld.get("inLanguage") if isinstance(jsonld.get("inLanguage"), str) else None
+    )
+    language = language or normalise_language(tree.get("lang") if tree is not None else None)
+    language = language or normalise_language(meta.get("og:locale")) or guess_language(text)
+    canonical = _canonical(tree, url)
+    return ExtractedArticle(
+        url=url,
+        title=title,
+        author=author,
+        published=published,
+        updated=updated if updated and (not published or updated >= published) else None,
+        text=text,
+        language=language,
+        canonical_url=canonical,
+        tags=_tags(jsonld, meta, tree),
+        description=meta.get("og:description") or meta.get("description"),
+        page_type=_page_type(jsonld, meta),
+    )
+
+
+def body_text(page: str, url: str | None = None) -> str:
+    """The main text of a page without navigation, related lists, share bars and comments."""
+    text = trafilatura.extract(
+        page,
+        url=url,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    return clean_text(text or "")
+
+
+def clean_text(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    paragraphs: list[str] = []
+    for line in lines:
+        if line:
+            paragraphs.append(line)
+    return "\n\n".join(paragraphs)
+
+
+def looks_like_article(extracted: ExtractedArticle, *, min_words: int = 120) -> bool:
+    """Judge a page by its content when the source gives no article URL pattern."""
+    if extracted.page_type in {"article", "newsarticle", "blogposting", "reportagenewsarticle"}:
+        return bool(extracted.text)
+    words = len(extracted.text.split()) or 0
+    cjk = len(re.findall(r"[\u4e00-\u9fff\u3040-\u30ff]", extracted.text))
+    substantial = words >= min_words or cjk >= min_words * 2
+    return substantial and extracted.published is not None and bool(extracted.title)
+
+
+# ----- helpers ------------------------------------------------------------------------------
+def _parse(page: str) -> _Element | None:
+    if not page.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(page.encode("utf-8", "surrogatepass"))
+    except (ParserError, ValueError):
+        return None
+
+
+def _select(tree: _Element, selector: str) -> list[Any]:
+    if selector.startswith(("/", "(", "./")):
+        return list(tree.xpath(selector))
+    from lxml.cssselect import CSSSelector
+
+    return list(CSSSelector(selector)(tree))
+
+
+def _override(tree: _Element | None, selector: str | None) -> str | None:
+    if tree is None or not selector:
+        return None
+    try:
+        found = _select(tree, selector)
+    except (XPathError, ValueError, SyntaxError):
+        return None
+    for node in found:
+        value = node if isinstance(node, str) else " ".join(node.text_content().split())
+        if str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def _override_body(tree: _Element | None, selector: str) -> str | None:
+    if tree is None:
+        return None
+    try:
+        nodes = [n for n in _select(tree, selector) if isinstance(n, _Element)]
+    except (XPathError, ValueError, SyntaxError):
+        return None
+    if not nodes:
+        return None
+    paragraphs = []
+    for node in nodes:
+        blocks = node.xpath(".//p|.//li|.//h2|.//h3|.//blockquote") or [node]
+        paragraphs += [" ".join(b.text_content().split()) for b in blocks]
+    return clean_text("\n".join(p for p in paragraphs if p))
+
+
+def _jsonld_article(tree: _Element) -> dict[str, Any]:
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content() or "")
+        except (json.JSONDecodeError, TypeError):
+            continue
+        for node in _walk_jsonld(data):
+            kind = node.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if any(str(k).lower() in ARTICLE_TYPES for k in kinds) and (
+                node.get("headline") or node.get("datePublished")
+            ):
+                return node
+    return {}
+
+
+def _walk_jsonld(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return [node for item in data for node in _walk_jsonld(item)]
+    if isinstance(data, dict):
+        nodes = [data]
+        if isinstance(data.get("@graph"), list):
+            nodes += _walk_jsonld(data["@graph"])
+        return nodes
+    return []
+
+
+def _meta_tags(tree: _Element) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for node in tree.xpath("//meta[@content]"):
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower()
+        if key and key not in found and node.get("content", "").strip():
+            found[key] = node.get("content").strip()
+    return found
+
+
+def _title(tree: _Element | None, jsonld: dict[str, Any], meta: dict[str, str]) -> str:
+    if tree is not None:
+        for heading in tree.xpath("//article//h1|//h1"):
+            text = " ".join(heading.text_content().split())
+            if 3 <= len(text) <= 300:
+                return text
+    for candidate in (jsonld.get("headline"), meta.get("og:title"), meta.get("twitter:title")):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    if tree is not None:
+        titles = tree.xpath("//title/text()")
+        if titles:
+            return _TITLE_SEPARATORS.sub("", " ".join(titles[0].split()))
+    return ""
+
+
+def _author(jsonld: dict[str, Any], meta: dict[str, str], tree: _Element | None) -> str | None:
+    names: list[str] = []
+    authors = jsonld.get("author")
+    for author in authors if isinstance(authors, list) else [authors]:
+        if isinstance(author, dict) and author.get("name"):
+            names.append(str(author["name"]).strip())
+        elif isinstance(author, str) and author.strip():
+            names.append(author.strip())
+    if names:
+        return ", ".join(names)
+    for key in ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author"):
+        value = meta.get(key)
+        if value and not value.startswith("http"):
+            return value
+    if tree is not None:
+        for node in tree.xpath(
+            '//*[@rel="author"]|//*[@itemprop="author"]|//*[contains(@class,"author-name")]'
+            '|//*[contains(@class,"byline")]//*[contains(@class,"author")]'
+        ):
+            text = " ".join(node.text_content().split())
+            text = re.sub(r"^(by|von|par|作者[:：]?)\s+", "", text, flags=re.IGNORECASE)
+            if 2 <= len(text) <= 80:
+                return text
+    return None
+
+
+def _published(
+    tree: _Element | None,
+    page: str,
+    url: str | None,
+    jsonld: dict[str, Any],
+    meta: dict[str, str],
+    timezone: tzinfo,
+) -> datetime | None:
+    candidates: list[Any] = [
+        jsonld.get("datePublished"),
+        meta.get("article:published_time"),
+        meta.get("og:published_time"),
+        meta.get("datepublished"),
+        meta.get("pubdate"),
+        meta.get("publishdate"),
+        meta.get("dc.date"),
+        meta.get("date"),
+    ]
+    if tree is not None:
+        candidates += tree.xpath("//article//time/@datetime|//time[@pubdate]/@datetime")
+        candidates += tree.xpath('//*[@itemprop="datePublished"]/@content')
+        candidates += tree.xpath("//time/@datetime")
+    for candidate in candidates:
+        parsed = parse_datetime(candidate, default_tz=timezone)
+        if parsed:
+            return parsed
+    visible = _visible_date(tree, timezone)
+    if visible:
+        return visible
+    try:
+        found = find_date(page, url=url, original_date=True, extensive_search=True,
+                          outputformat="%Y-%m-%d %H:%M:%S")  # fmt: skip
+    except (ValueError, TypeError):
+        found = None
+    return parse_datetime(found, default_tz=timezone)
+
+
+_VISIBLE_DATE = re.compile(
+    r"(?:published|posted|发布时间|发布日期|发表于|时间|date)\s*[:：]?\s*"
+    r"((?:19|20)\d\d[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d\d(?::\d\d)?)?)",
+    re.IGNORECASE,
+)
+
+
+def _visible_date(tree: _Element | None, timezone: tzinfo) -> datetime | None:
+    if tree is None:
+        return None
+    for node in tree.xpath(
+        '//*[contains(@class,"date") or contains(@class,"time") or contains(@class,"meta")'
+        ' or contains(@class,"info")]'
+    ):
+        match = _VISIBLE_DATE.search(" ".join(node.text_content().split()))
+        if match:
+            return parse_datetime(match.group(1), default_tz=timezone)
+    return None
+
+
+def _canonical(tree: _Element | None, url: str | None) -> str | None:
+    if tree is None:
+        return url
+    for href in tree.xpath('//link[@rel="canonical"]/@href') + tree.xpath(
+        '//meta[@property="og:url"]/@content'
+    ):
+        href = href.strip()
+        if href:
+            return urljoin(url or "", href)
+    return url
+
+
+def _tags(jsonld: dict[str, Any], meta: dict[str, str], tree: _Element | None) -> list[str]:
+    keywords = jsonld.get("keywords")
+    tags: list[str] = []
+    if isinstance(keywords, list):
+        tags = [str(k).strip() for k in keywords]
+    elif isinstance(keywords, str):
+        tags = [k.strip() for k in keywords.split(",")]
+    if not tags and tree is not None:
+        tags = [t.strip() for t in tree.xpath('//meta[@property="article:tag"]/@content')]
+    if not tags and meta.get("keywords"):
+        tags = [k.strip() for k in meta["keywords"].split(",")]
+    return [t for t in dict.fromkeys(tags) if t]
+
+
+def _page_type(jsonld: dict[str, Any], meta: dict[str, str]) -> str | None:
+    kind = jsonld.get("@type")
+    if isinstance(kind, list):
+        kind = kind[0] if kind else None
+    if kind:
+        return str(kind).lower()
+    return meta.get("og:type", "").lower() or None

@@ -1,0 +1,1 @@
+"""Item pipelines, each with one job: validate, normalise, store (with dedupe)."""

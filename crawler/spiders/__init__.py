@@ -1,0 +1,1 @@
+"""Spiders: thin classes that decide what to fetch; extraction lives in ``crawler.extract``."""

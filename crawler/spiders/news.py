@@ -1,0 +1,190 @@
+"""The generic news spider: feeds, sitemaps and listing pages lead to articles."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.linkextractors import LinkExtractor
+
+from crawler.extract.article import extract_article, looks_like_article
+from crawler.extract.decode import UndecodableError, decode_html
+from crawler.extract.feeds import FeedError, Link, is_sitemap, parse_feed, parse_sitemap
+from crawler.items import Document
+from crawler.middlewares import host_allowed
+from crawler.spiders.base import SourceSpider
+
+
+class NewsSpider(SourceSpider):
+    """Discovers articles of one news source and yields them as documents.
+
+    A re-crawl fetches only what is new, changed (by feed/sitemap dates) or recent; listing
+    pages stop paginating once a page brings nothing new, unless the last crawl was cut short.
+    """
+
+    name = "news"
+
+    async def start(self) -> AsyncIterator[Request]:
+        self.links = LinkExtractor(deny_extensions=[])
+        self.queued: set[str] = set()
+        for url in self.source.feeds:
+            yield self.request(url, self.parse_feed, meta={"conditional": True}, priority=10)
+        for url in self.source.sitemaps:
+            yield self.request(url, self.parse_sitemap, meta={"conditional": True}, priority=10)
+        for url in self.source.start_urls:
+            yield self.request(url, self.parse_listing, meta={"page": 1}, priority=5)
+
+    # ----- discovery -----------------------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        if response.status == 304:
+            return
+        try:
+            links = parse_feed(response.body, response.url)
+        except FeedError as exc:
+            self.record_failure(response.url, exc.reason, str(exc))
+            return
+        self.crawler.stats.inc_value("pages/feeds")
+        yield from self.follow_links(links)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if response.status == 304:
+            return
+        try:
+            kind, links = parse_sitemap(response.body, response.url)
+        except FeedError as exc:
+            self.record_failure(response.url, exc.reason, str(exc))
+            return
+        self.crawler.stats.inc_value("pages/sitemaps")
+        if kind == "index":
+            for link in links:
+                if host_allowed(link.url, self.allowed_hosts):
+                    yield self.request(link.url, self.parse_sitemap, meta={"conditional": True})
+            return
+        yield from self.follow_links(links)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        if not self.is_html(response):
+            self.record_failure(response.url, "not_html", response.headers.get("Content-Type", b"").decode())
+            return
+        self.crawler.stats.inc_value("pages/listings")
+        page = response.meta.get("page", 1)
+        candidates = [
+            link.url for link in self.links.extract_links(response)
+            if host_allowed(link.url, self.allowed_hosts)
+        ]  # fmt: skip
+        article_regex = self.source.article_regex
+        new_articles = 0
+        for url in candidates:
+            if article_regex and not article_regex.search(url):
+                continue
+            if self.should_fetch(Link(url=url)):
+                new_articles += 1
+                yield self.article_request(url)
+        next_url = self.next_page(response)
+        max_pages = self.source.max_pages
+        stop_early = self.incremental and new_articles == 0 and page > 1
+        if next_url and not stop_early and (max_pages is None or page < max_pages):
+            yield self.request(next_url, self.parse_listing, meta={"page": page + 1})
+        if not article_regex:
+            # Without a URL pattern, any in-site link may be an article: judge it by content.
+            for url in candidates:
+                if url != next_url and self.should_fetch(Link(url=url)):
+                    yield self.article_request(url, judge=True)
+
+    def next_page(self, response: Response) -> str | None:
+        for query in (
+            'link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)",
+            ".pagination a.next::attr(href)", ".nav-links a.next::attr(href)",
+            "a.next-page::attr(href)", "li.next a::attr(href)",
+        ):  # fmt: skip
+            href = response.css(query).get()
+            if href:
+                return response.urljoin(href)
+        return None
+
+    def follow_links(self, links: list[Link]) -> Iterator[Request]:
+        regex = self.source.article_regex
+        for link in links:
+            if not host_allowed(link.url, self.allowed_hosts):
+                self.crawler.stats.inc_value("offsite/filtered")
+                continue
+            if regex and not regex.search(link.url):
+                continue
+            if self.should_fetch(link):
+                yield self.article_request(link.url, lastmod=link.lastmod)
+
+    def should_fetch(self, link: Link) -> bool:
+        """New URLs, URLs whose feed/sitemap date moved, and recent articles are (re)fetched."""
+        if link.url in self.queued:
+            return False
+        known = self.known.get(link.url)
+        if known is None:
+            self.queued.add(link.url)
+            return True
+        seen_lastmod = (known.get("extra") or {}).get("lastmod")
+        moved = link.lastmod is not None and (
+            seen_lastmod is None or link.lastmod.isoformat() > seen_lastmod
+        )
+        if moved or self.is_recent(known.get("published")):
+            self.queued.add(link.url)
+            return True
+        self.crawler.stats.inc_value("skipped/known")
+        return False
+
+    def article_request(self, url: str, *, lastmod: Any = None, judge: bool = False) -> Request:
+        return self.request(
+            url,
+            self.parse_article,
+            meta={"conditional": url in self.known, "lastmod": lastmod, "judge": judge},
+        )
+
+    # ----- articles ------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[Document]:
+        judge = response.meta.get("judge", False)
+        if response.status == 304:
+            self.crawler.stats.inc_value("docs/not_modified")
+            return
+        self.crawler.stats.inc_value("pages/articles_fetched")
+        if not self.is_html(response):
+            if not judge:
+                self.record_failure(response.url, "not_html",
+                                    response.headers.get("Content-Type", b"").decode("latin-1"))
+            return
+        if is_sitemap(response.body[:2048]):
+            return
+        try:
+            page, _encoding = decode_html(
+                response.body, response.headers.get("Content-Type", b"").decode("latin-1")
+            )
+        except UndecodableError as exc:
+            self.record_failure(response.url, "undecodable", str(exc))
+            return
+        article = extract_article(
+            page, response.url, overrides=self.source.extraction, timezone=self.timezone
+        )
+        if judge and not looks_like_article(article):
+            self.crawler.stats.inc_value("pages/not_article")
+            return
+        lastmod = response.meta.get("lastmod")
+        extra = {"tags": article.tags, "canonical_url": article.canonical_url,
+                 "fetched_url": response.url}  # fmt: skip
+        if lastmod is not None:
+            extra["lastmod"] = lastmod.isoformat()
+        canonical = article.canonical_url
+        if not canonical or not host_allowed(canonical, self.allowed_hosts):
+            canonical = response.url  # a canonical on another site marks a syndicated copy
+        yield Document(
+            url=canonical,
+            source=self.source.name,
+            kind="news",
+            title=article.title,
+            text=article.text,
+            author=article.author,
+            published=article.published,
+            updated=article.updated,
+            language=article.language,
+            platform=self.source.platform,
+            extra=extra,
+        )

@@ -1,0 +1,514 @@
+"""Open a store, check its schema version, and read and write documents, posts and labels.
+
+Every write is a single statement that is safe with many concurrent writers: inserts use
+``ON CONFLICT DO NOTHING`` and updates are conditional on the content hash, so two workers
+storing the same page never duplicate it and never race a read against a write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from store import schema
+
+SCHEMA_VERSION = 1
+DEFAULT_DB_PATH = Path("sellerwatch.sqlite")
+UpsertOutcome = Literal["new", "changed", "unchanged"]
+
+DOCUMENT_FIELDS = (
+    "url", "source", "kind", "title", "author", "published", "updated", "text", "language",
+    "platform", "extra",
+)  # fmt: skip
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used; the message says why and what to do."""
+
+
+def default_db_url() -> str:
+    """``SELLERWATCH_DB`` when set, else the SQLite file in the working directory."""
+    return os.environ.get("SELLERWATCH_DB") or f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def document_id(url: str) -> str:
+    """A stable id for a document, derived from its canonical URL."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+
+
+def content_hash(*parts: str | None) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update((part or "").encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _insert(conn: Connection, table: Any) -> Any:
+    """A dialect insert that supports ``on_conflict_do_nothing`` on SQLite and PostgreSQL."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@dataclass
+class PostsOutcome:
+    new: int = 0
+    changed: int = 0
+    deleted: int = 0
+
+
+class Store:
+    """A SellerWatch database: documents, forum posts, labels, pages seen and crawl runs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # ----- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str | None = None, *, create: bool = True) -> Store:
+        """Open (and with ``create``, initialise) the store at ``url``.
+
+        Raises :class:`StoreError` with a readable message when the URL is malformed, the
+        database cannot be reached, or its schema version differs from this code's.
+        """
+        url = url or default_db_url()
+        engine = _make_engine(url)
+        store = cls(engine)
+        store._check_schema(url, create=create)
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _check_schema(self, url: str, *, create: bool) -> None:
+        where = _redact(url)
+        try:
+            tables = set(inspect(self.engine).get_table_names())
+        except OperationalError as exc:
+            raise StoreError(f"cannot open database {where}: {_first_line(exc)}") from exc
+        if schema.meta.name not in tables:
+            if tables & {t.name for t in schema.metadata.sorted_tables}:
+                raise StoreError(
+                    f"database {where} has SellerWatch tables but no schema version: "
+                    "it was not made by this program; use a fresh database"
+                )
+            if not create:
+                raise StoreError(f"database {where} is empty: run a crawl or import first")
+            try:
+                with self.engine.begin() as conn:
+                    schema.metadata.create_all(conn)
+                    conn.execute(
+                        _insert(conn, schema.meta)
+                        .values(key="schema_version", value=str(SCHEMA_VERSION))
+                        .on_conflict_do_nothing()
+                    )
+            except SQLAlchemyError as exc:
+                raise StoreError(f"cannot create the store in {where}: {_first_line(exc)}") from exc
+            return
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+            ).scalar_one_or_none()
+        if found is None or not found.isdigit():
+            raise StoreError(f"database {where} records no valid schema version ({found!r})")
+        version = int(found)
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"database {where} has schema version {version}, newer than this SellerWatch "
+                f"understands ({SCHEMA_VERSION}): upgrade SellerWatch"
+            )
+        if version < SCHEMA_VERSION:
+            raise StoreError(
+                f"database {where} has schema version {version}, older than this SellerWatch "
+                f"expects ({SCHEMA_VERSION}): export it with the older version and re-import"
+            )
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # ----- documents -----------------------------------------------------------------------
+    def upsert_document(self, doc: Mapping[str, Any]) -> tuple[str, UpsertOutcome]:
+        """Store a crawled document keyed on its canonical URL.
+
+        Returns its id and whether it was new, changed (its content hash moved) or unchanged.
+        """
+        values = {field: doc.get(field) for field in DOCUMENT_FIELDS}
+        values["extra"] = dict(doc.get("extra") or {})
+        values["title"] = values["title"] or ""
+        values["text"] = values["text"] or ""
+        doc_id = document_id(values["url"])
+        digest = content_hash(values["title"], values["text"], values["author"])
+        fetched = doc.get("fetched_at") or now()
+        with self.engine.begin() as conn:
+            inserted = conn.execute(
+                _insert(conn, schema.documents)
+                .values(
+                    id=doc_id,
+                    content_hash=digest,
+                    fetched_at=fetched,
+                    first_seen=fetched,
+                    changed_at=fetched,
+                    near_duplicate_of=doc.get("near_duplicate_of"),
+                    **values,
+                )
+                .on_conflict_do_nothing(index_elements=["url"])
+                .returning(schema.documents.c.id)
+            ).first()
+            if inserted is not None:
+                outcome: UpsertOutcome = "new"
+            else:
+                updated = conn.execute(
+                    schema.documents.update()
+                    .where(schema.documents.c.id == doc_id)
+                    .where(schema.documents.c.content_hash != digest)
+                    .values(content_hash=digest, fetched_at=fetched, changed_at=fetched, **values)
+                    .returning(schema.documents.c.id)
+                ).first()
+                outcome = "changed" if updated is not None else "unchanged"
+                if outcome == "unchanged":
+                    conn.execute(
+                        schema.documents.update()
+                        .where(schema.documents.c.id == doc_id)
+                        .values(fetched_at=fetched)
+                    )
+            if outcome != "unchanged":
+                conn.execute(
+                    _insert(conn, schema.document_versions)
+                    .values(document_id=doc_id, content_hash=digest, seen_at=fetched)
+                    .on_conflict_do_nothing()
+                )
+        return doc_id, outcome
+
+    def link_near_duplicate(self, doc_id: str, original_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                schema.documents.update()
+                .where(schema.documents.c.id == doc_id)
+                .values(near_duplicate_of=original_id)
+            )
+
+    def content_history(self, doc_id: str) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.document_versions.c.content_hash)
+                .where(schema.document_versions.c.document_id == doc_id)
+                .order_by(schema.document_versions.c.seen_at)
+            )
+            return [row[0] for row in rows]
+
+    def get_document(self, doc_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(schema.documents).where(schema.documents.c.id == doc_id)
+            ).first()
+        return dict(row._mapping) if row else None
+
+    def iter_documents(self, *, source: str | None = None) -> Iterator[dict[str, Any]]:
+        query = select(schema.documents).order_by(schema.documents.c.id)
+        if source:
+            query = query.where(schema.documents.c.source == source)
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                yield dict(row._mapping)
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(schema.metadata.tables[table]))
+                .scalar_one()
+            )
+
+    def known_documents(self, source: str) -> dict[str, dict[str, Any]]:
+        """URL → published, updated, extra and fetched time of every stored document of a source."""
+        columns = schema.documents.c
+        query = select(
+            columns.url, columns.published, columns.updated, columns.fetched_at, columns.extra
+        ).where(columns.source == source)
+        known: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                entry = dict(row._mapping)
+                known[row.url] = entry
+                fetched_url = (row.extra or {}).get("fetched_url")
+                if fetched_url:
+                    known.setdefault(fetched_url, entry)
+        return known
+
+    # ----- forum posts ---------------------------------------------------------------------
+    def upsert_posts(self, doc_id: str, posts: Iterable[Mapping[str, Any]]) -> PostsOutcome:
+        """Store a thread's posts: new ones are added, edited ones updated, deleted ones marked."""
+        outcome = PostsOutcome()
+        fetched = now()
+        table = schema.posts
+        with self.engine.begin() as conn:
+            for post in posts:
+                deleted = bool(post.get("deleted"))
+                values = {
+                    "post_id": post.get("post_id"),
+                    "author": post.get("author"),
+                    "created": post.get("created"),
+                    "updated": post.get("updated"),
+                    "reply_to": post.get("reply_to"),
+                    "text": post.get("text") or "",
+                    "quoted_text": post.get("quoted_text") or "",
+                    "deleted": deleted,
+                    "content_hash": content_hash(post.get("text"), str(deleted)),
+                    "fetched_at": fetched,
+                }
+                inserted = conn.execute(
+                    _insert(conn, table)
+                    .values(document_id=doc_id, number=post["number"], **values)
+                    .on_conflict_do_nothing()
+                    .returning(table.c.number)
+                ).first()
+                if inserted is not None:
+                    outcome.new += 1
+                    continue
+                if deleted:  # keep the words we had; mark the post deleted
+                    values.pop("text")
+                    values.pop("quoted_text")
+                changed = conn.execute(
+                    table.update()
+                    .where(table.c.document_id == doc_id, table.c.number == post["number"])
+                    .where(table.c.content_hash != values["content_hash"])
+                    .values(**values)
+                    .returning(table.c.number)
+                ).first()
+                if changed is not None:
+                    if deleted:
+                        outcome.deleted += 1
+                    else:
+                        outcome.changed += 1
+        return outcome
+
+    def posts_of(self, doc_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.posts)
+                .where(schema.posts.c.document_id == doc_id)
+                .order_by(schema.posts.c.number)
+            )
+            return [dict(row._mapping) for row in rows]
+
+    # ----- pages (conditional requests, sitemap lastmod) ----------------------------------
+    def record_page(self, url: str, source: str, **state: Any) -> None:
+        values = {"source": source, "fetched_at": now(), **state}
+        with self.engine.begin() as conn:
+            statement = _insert(conn, schema.pages).values(url=url, **values)
+            conn.execute(statement.on_conflict_do_update(index_elements=["url"], set_=values))
+
+    def page_states(self, source: str) -> dict[str, dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.pages).where(schema.pages.c.source == source))
+            return {row.url: dict(row._mapping) for row in rows}
+
+    # ----- crawl runs ----------------------------------------------------------------------
+    def start_run(self, source: str) -> int:
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(
+                    schema.crawl_runs.insert()
+                    .values(source=source, started_at=now(), status="running", counts={})
+                    .returning(schema.crawl_runs.c.id)
+                ).scalar_one()
+            )
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                schema.crawl_runs.update()
+                .where(schema.crawl_runs.c.id == run_id)
+                .values(status=status, finished_at=now(), counts=dict(counts))
+            )
+
+    def record_failure(self, run_id: int, url: str, reason: str, detail: str = "") -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                schema.crawl_failures.insert().values(
+                    run_id=run_id, url=url, reason=reason, detail=detail[:2000], at=now()
+                )
+            )
+
+    def failures(self, run_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.crawl_failures).where(schema.crawl_failures.c.run_id == run_id)
+            )
+            return [dict(row._mapping) for row in rows]
+
+    def last_run_finished(self, source: str) -> bool:
+        """Whether the newest earlier crawl of ``source`` ran to its end (not killed mid-way)."""
+        runs = schema.crawl_runs
+        with self.engine.connect() as conn:
+            status = conn.execute(
+                select(runs.c.status)
+                .where(runs.c.source == source)
+                .order_by(runs.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        return status == "finished"
+
+    def runs(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.crawl_runs).order_by(schema.crawl_runs.c.id))
+            return [dict(row._mapping) for row in rows]
+
+    # ----- labels --------------------------------------------------------------------------
+    def documents_to_classify(self, model_version: str) -> list[dict[str, Any]]:
+        """Documents never labelled by ``model_version``, or changed since it labelled them."""
+        docs, lab = schema.documents, schema.labels
+        labelled = (
+            select(lab.c.document_id)
+            .where(lab.c.model_version == model_version)
+            .where(lab.c.content_hash == docs.c.content_hash)
+            .where(lab.c.document_id == docs.c.id)
+        )
+        query = select(docs).where(~labelled.exists()).order_by(docs.c.id)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def save_labels(
+        self,
+        model_version: str,
+        rows: Iterable[tuple[str, str, Mapping[str, float], set[str]]],
+    ) -> int:
+        """Store (document id, content hash, label → score, assigned labels) for one model."""
+        stored = 0
+        at = now()
+        with self.engine.begin() as conn:
+            for doc_id, digest, scores, assigned in rows:
+                conn.execute(
+                    schema.labels.delete().where(
+                        schema.labels.c.document_id == doc_id,
+                        schema.labels.c.model_version == model_version,
+                    )
+                )
+                conn.execute(
+                    schema.labels.insert(),
+                    [
+                        {
+                            "document_id": doc_id,
+                            "model_version": model_version,
+                            "label": label,
+                            "score": float(score),
+                            "assigned": label in assigned,
+                            "content_hash": digest,
+                            "labelled_at": at,
+                        }
+                        for label, score in scores.items()
+                    ],
+                )
+                stored += 1
+        return stored
+
+    def latest_labels(self) -> dict[str, dict[str, Any]]:
+        """Per document: the labels and scores of the newest model that labelled it."""
+        lab = schema.labels
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(lab).order_by(lab.c.document_id, lab.c.labelled_at, lab.c.label)
+            ).all()
+        latest: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            entry = latest.get(row.document_id)
+            if entry is None or entry["labelled_at"] < row.labelled_at:
+                entry = {"labelled_at": row.labelled_at, "model_version": row.model_version,
+                         "labels": [], "scores": {}}  # fmt: skip
+                latest[row.document_id] = entry
+            if row.model_version != entry["model_version"]:
+                continue
+            entry["scores"][row.label] = row.score
+            if row.assigned:
+                entry["labels"].append(row.label)
+        return latest
+
+    def set_gold_labels(
+        self, doc_id: str, labels: Iterable[str], *, by: str, note: str = ""
+    ) -> None:
+        values = {"labels": sorted(set(labels)), "labelled_by": by, "note": note,
+                  "labelled_at": now()}  # fmt: skip
+        with self.engine.begin() as conn:
+            statement = _insert(conn, schema.gold_labels).values(document_id=doc_id, **values)
+            conn.execute(
+                statement.on_conflict_do_update(index_elements=["document_id"], set_=values)
+            )
+
+    def gold_labels(self) -> dict[str, list[str]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.gold_labels))
+            return {row.document_id: list(row.labels) for row in rows}
+
+    # ----- incidents -----------------------------------------------------------------------
+    def incident_memberships(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.incident_members))
+            return {row.document_id: row.incident_id for row in rows}
+
+    def save_incident_memberships(self, members: Mapping[str, str]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(schema.incident_members.delete())
+            if members:
+                conn.execute(
+                    schema.incident_members.insert(),
+                    [{"document_id": d, "incident_id": i} for d, i in members.items()],
+                )
+
+
+def _make_engine(url: str) -> Engine:
+    where = _redact(url)
+    try:
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[-1]
+            if path and path != ":memory:":
+                parent = Path(path).expanduser().resolve().parent
+                if not parent.is_dir():
+                    raise StoreError(f"cannot open database {where}: folder {parent} does not exist")
+                if Path(path).exists() and not os.access(path, os.R_OK | os.W_OK):
+                    raise StoreError(f"cannot open database {where}: file is not readable/writable")
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise StoreError(f"bad database URL {where}: {_first_line(exc)}") from exc
+
+
+def _redact(url: str) -> str:
+    """The URL with any password replaced, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+    return url
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
