@@ -26,7 +26,7 @@ ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
     "techarticle", "report", "webpage", "discussionforumposting", "posting",
 }  # fmt: skip
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
+_TITLE_SEPARATORS = re.compile(r"(?:\s+[|–—-]\s+|_)[^|–—_-]{2,60}$")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
@@ -137,7 +137,18 @@ def _parse(page: str) -> _Element | None:
     if not page.strip():
         return None
     try:
-        return lxml_html.document_fromstring(page.encode("utf-8", "surrogatepass"))
+        # Parse text, never re-encoded bytes: a page's <meta charset> must not re-decode it.
+        return lxml_html.document_fromstring(page)
+    except ValueError:  # a str with an XML encoding declaration
+        return _parse_bytes(page)
+    except ParserError:
+        return None
+
+
+def _parse_bytes(page: str) -> _Element | None:
+    parser = lxml_html.HTMLParser(encoding="utf-8")
+    try:
+        return lxml_html.document_fromstring(page.encode("utf-8", "replace"), parser=parser)
     except (ParserError, ValueError):
         return None
 
