@@ -1,0 +1,3 @@
+"""The three labels; their definitions are in GUIDELINES.md beside this file."""
+
+LABELS: tuple[str, ...] = ("brand_removal", "apology", "policy_tightening")

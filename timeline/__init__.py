@@ -1,0 +1,1 @@
+"""Labelled documents → platforms → incidents → daily timeline → feed files. Pure pandas."""
