@@ -42,14 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--sources", type=Path, required=True, help="sources file (TOML)")
     _db_arg(crawl)
     crawl.add_argument("--source", action="append", dest="names", metavar="NAME", help="crawl only this source (repeatable)")
-    crawl.add_argument("--redis", help="redis://host:port/db: seed the shared queue for distributed workers")
     crawl.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
-
-    worker = commands.add_parser("worker", help="take requests from the shared Redis queue (distributed crawling)")
-    worker.add_argument("--sources", type=Path, required=True)
-    worker.add_argument("--redis", required=True, help="redis://host:port/db")
-    _db_arg(worker)
-    worker.add_argument("--idle-timeout", type=float, default=30.0, help="exit after this many seconds of empty queue")
 
     export = commands.add_parser("export", help="write documents with text, labels and incident as JSONL")
     _db_arg(export)
@@ -117,20 +110,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except SourcesError as exc:
         raise CommandError(str(exc)) from exc
     Store.open(args.db).close()  # a bad database fails here, before any spider starts
-    if args.redis:
-        from sellerwatch.distributed import seed_queue
-
-        print(seed_queue(sources, args.redis, args.db))
-        return EXIT_OK
     results = crawl(sources, args.db, log_level=args.log_level)
     print(crawl_summary(results))
     return EXIT_OK if all(r.status == "finished" for r in results) else EXIT_FAILED
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    from sellerwatch.distributed import run_worker
-
-    return run_worker(args.sources, args.redis, args.db, idle_timeout=args.idle_timeout)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -202,7 +184,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "demo": cmd_demo, "crawl": cmd_crawl, "worker": cmd_worker, "export": cmd_export,
+    "demo": cmd_demo, "crawl": cmd_crawl, "export": cmd_export,
     "extract": cmd_extract, "train": cmd_train, "evaluate": cmd_evaluate,
     "classify": cmd_classify, "timeline": cmd_timeline, "nightly": cmd_nightly,
 }  # fmt: skip

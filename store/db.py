@@ -305,6 +305,20 @@ class Store:
                         outcome.changed += 1
         return outcome
 
+    def reply_activity(self) -> Any:
+        """Forum replies (post number > 1, not deleted) as a DataFrame of doc_id and created."""
+        import pandas as pd
+
+        posts = schema.posts
+        query = select(posts.c.document_id, posts.c.created).where(
+            posts.c.number > 1, posts.c.deleted.is_(False), posts.c.created.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        frame = pd.DataFrame(rows, columns=["doc_id", "created"])
+        frame["created"] = pd.to_datetime(frame["created"], utc=True)
+        return frame
+
     def posts_of(self, doc_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
