@@ -27,10 +27,26 @@ def host_allowed(url: str, allowed: tuple[str, ...]) -> bool:
     return False
 
 
-class SourceBoundsMiddleware:
+class CrawlerComponent:
+    """A component that reaches its spider through the crawler (Scrapy ≥ 2.13 style)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlerComponent:
+        return cls(crawler)
+
+    @property
+    def spider(self) -> Spider:
+        return self.crawler.spider
+
+
+class SourceBoundsMiddleware(CrawlerComponent):
     """Refuse requests outside the source's ``allowed_domains``, redirects included."""
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request) -> None:
+        spider = self.spider
         allowed = getattr(spider, "allowed_hosts", ())
         if allowed and not host_allowed(request.url, allowed):
             if request.meta.get("redirect_times"):
@@ -41,19 +57,15 @@ class SourceBoundsMiddleware:
             raise IgnoreRequest(f"offsite: {request.url} is outside {allowed}")
 
 
-class RetryAfterMiddleware:
+class RetryAfterMiddleware(CrawlerComponent):
     """Wait out ``429 Too Many Requests`` for as long as ``Retry-After`` asks, then retry once more."""
 
-    def __init__(self, max_wait: float) -> None:
-        self.max_wait = max_wait
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.max_wait = crawler.settings.getfloat("SELLERWATCH_RETRY_AFTER_MAX", 300)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
-        return cls(crawler.settings.getfloat("SELLERWATCH_RETRY_AFTER_MAX", 300))
-
-    async def process_response(
-        self, request: Request, response: Response, spider: Spider
-    ) -> Request | Response:
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        spider = self.spider
         if response.status != 429:
             return response
         attempts = request.meta.get("retry_after_attempts", 0)
@@ -70,14 +82,15 @@ class RetryAfterMiddleware:
         return retry
 
 
-class ConditionalRequestMiddleware:
+class ConditionalRequestMiddleware(CrawlerComponent):
     """Send ``If-None-Match``/``If-Modified-Since`` for pages seen before; record what came back.
 
     A spider opts a request in with ``meta["conditional"] = True``; it exposes
     ``page_states`` (URL → stored etag/last_modified) and ``store``.
     """
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request) -> None:
+        spider = self.spider
         if not request.meta.get("conditional"):
             return
         state: dict[str, Any] = getattr(spider, "page_states", {}).get(request.url) or {}
@@ -86,7 +99,8 @@ class ConditionalRequestMiddleware:
         if state.get("last_modified"):
             request.headers.setdefault(b"If-Modified-Since", state["last_modified"])
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
+        spider = self.spider
         if request.meta.get("conditional") and response.status in (200, 304):
             etag = response.headers.get(b"ETag")
             modified = response.headers.get(b"Last-Modified")

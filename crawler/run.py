@@ -8,8 +8,6 @@ child's entry point.
 from __future__ import annotations
 
 import json
-import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -93,8 +91,22 @@ def _result(source: Source, crawler: Any, error: str | None) -> SourceResult:
     )
 
 
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this crawl when the process that started it dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def _child(spec_path: str) -> int:
     from scrapy.crawler import CrawlerProcess
+
+    _die_with_parent()
     from scrapy.settings import Settings
 
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
@@ -119,5 +131,5 @@ def _child(spec_path: str) -> int:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=os.environ.get("SELLERWATCH_LOG", "WARNING"))
+
     sys.exit(_child(sys.argv[1]))

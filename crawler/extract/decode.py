@@ -79,8 +79,16 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     """Decode ``body``; return the text and the encoding used.
 
     Raises :class:`UndecodableError` when neither the declared encoding nor detection gives
-    text (too many invalid bytes to be a page).
+    text (too many invalid bytes, or binary content that no encoding makes readable).
     """
+    text, encoding = _decode(body, content_type)
+    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > max(8, len(text[:20000]) // 50):
+        raise UndecodableError(f"binary content: {controls} control characters after decoding as {encoding}")
+    return text, encoding
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
     encoding, where = declared_encoding(body, content_type)
     if encoding:
         if where == "bom":

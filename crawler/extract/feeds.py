@@ -46,12 +46,18 @@ def is_sitemap(body: bytes) -> bool:
     return b"<urlset" in head or b"<sitemapindex" in head
 
 
-def parse_feed(body: bytes, base_url: str) -> list[Link]:
-    """Entries of an RSS or Atom feed as links, newest information first as the feed gives it."""
+def parse_feed(body: bytes, base_url: str) -> tuple[list[Link], str | None]:
+    """Entries of an RSS or Atom feed as links, and a problem note when the XML was broken.
+
+    A broken feed still yields the entries that could be read; the note says what was wrong.
+    """
     refuse_entities(body, "feed")
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
-    if parsed.bozo and not parsed.entries:
-        raise FeedError("malformed_feed", f"feed is not valid RSS/Atom: {parsed.get('bozo_exception')}")
+    problem = None
+    if parsed.bozo and not isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        problem = f"feed is not valid RSS/Atom: {parsed.get('bozo_exception')}"
+        if not parsed.entries:
+            raise FeedError("malformed_feed", problem)
     links = []
     for entry in parsed.entries:
         href = entry.get("link") or entry.get("id")
@@ -65,7 +71,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
                 title=entry.get("title"),
             )
         )
-    return links
+    return links, problem
 
 
 def parse_sitemap(body: bytes, base_url: str) -> tuple[str, list[Link]]:

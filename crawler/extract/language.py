@@ -15,13 +15,13 @@ _SCRIPTS = (
     ("th", re.compile(r"[\u0e00-\u0e7f]")),
 )
 _STOP_WORDS = {
-    "en": "the and of to in is that for it with as was on are be this by have from".split(),
-    "de": "der die und das ist nicht ein eine zu den mit von auf für sich dem des".split(),
-    "fr": "le la les et des est une un du que pour dans pas qui sur au avec".split(),
-    "es": "el la los las de que y en un una es por para con del se".split(),
-    "it": "il la che di e un una per non con del della sono gli le".split(),
-    "pt": "o a os as de que e do da em um uma para com não no na".split(),
-    "nl": "de het een en van is dat op te niet met voor zijn er".split(),
+    "en": ["the", "and", "of", "to", "in", "is", "that", "for", "it", "with", "as", "was", "on", "are", "be", "this", "by", "have", "from"],
+    "de": ["der", "die", "und", "das", "ist", "nicht", "ein", "eine", "zu", "den", "mit", "von", "auf", "für", "sich", "dem", "des"],
+    "fr": ["le", "la", "les", "et", "des", "est", "une", "un", "du", "que", "pour", "dans", "pas", "qui", "sur", "au", "avec"],
+    "es": ["el", "la", "los", "las", "de", "que", "y", "en", "un", "una", "es", "por", "para", "con", "del", "se"],
+    "it": ["il", "la", "che", "di", "e", "un", "una", "per", "non", "con", "del", "della", "sono", "gli", "le"],
+    "pt": ["o", "a", "os", "as", "de", "que", "e", "do", "da", "em", "um", "uma", "para", "com", "não", "no", "na"],
+    "nl": ["de", "het", "een", "en", "van", "is", "dat", "op", "te", "niet", "met", "voor", "zijn", "er"],
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from scrapy import Spider
-
 from crawler.items import Document
+from crawler.middlewares import CrawlerComponent
 
 _BLANKS = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
@@ -19,8 +18,9 @@ def normalise_text(text: str) -> str:
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
-class NormalisePipeline:
-    def process_item(self, item: Document, spider: Spider) -> Document:
+class NormalisePipeline(CrawlerComponent):
+    def process_item(self, item: Document) -> Document:
+        spider = self.spider
         item.title = normalise_text(item.title).replace("\n", " ")
         item.text = normalise_text(item.text)
         if item.author:

@@ -6,9 +6,9 @@ import re
 from dataclasses import asdict
 
 from datasketch import MinHash, MinHashLSH
-from scrapy import Spider
 
 from crawler.items import Document
+from crawler.middlewares import CrawlerComponent
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 NUM_PERM = 64
@@ -22,10 +22,11 @@ def minhash(text: str) -> MinHash:
     return signature
 
 
-class StorePipeline:
+class StorePipeline(CrawlerComponent):
     """Upsert each document by canonical URL; a near-duplicate of another source's text is linked."""
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self) -> None:
+        spider = self.spider
         self.lsh = MinHashLSH(threshold=0.85, num_perm=NUM_PERM)
         self.lsh_ids: set[str] = set()
         for doc in spider.store.iter_documents():
@@ -37,7 +38,8 @@ class StorePipeline:
             self.lsh.insert(doc_id, minhash(text))
             self.lsh_ids.add(doc_id)
 
-    def process_item(self, item: Document, spider: Spider) -> Document:
+    def process_item(self, item: Document) -> Document:
+        spider = self.spider
         stats = spider.crawler.stats
         fields = asdict(item)
         posts = fields.pop("posts")

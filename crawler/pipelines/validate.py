@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from scrapy import Spider
 from scrapy.exceptions import DropItem
 
 from crawler.items import Document
+from crawler.middlewares import CrawlerComponent
 
 
-class ValidatePipeline:
-    def process_item(self, item: Document, spider: Spider) -> Document:
+class ValidatePipeline(CrawlerComponent):
+    def process_item(self, item: Document) -> Document:
+        spider = self.spider
         if not item.title.strip():
             spider.record_failure(item.url, "no_title", "no title found on the page")
             raise DropItem(f"{item.url}: no title found")

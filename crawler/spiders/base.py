@@ -31,11 +31,10 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
     exc = failure.value
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}", f"HTTP {exc.response.status}"
-    if isinstance(exc, TimeoutError | TCPTimedOutError):
+    name = type(exc).__name__
+    if isinstance(exc, TimeoutError | TCPTimedOutError) or name == "DownloadTimeoutError":
         return "timeout", str(exc)
-    if isinstance(exc, CancelledError) and "maxsize" in str(exc).lower().replace(" ", ""):
-        return "oversized", str(exc)
-    if isinstance(exc, CancelledError) and "max size" in str(exc).lower():
+    if (isinstance(exc, CancelledError) or name == "DownloadCancelledError") and "max size" in str(exc):
         return "oversized", str(exc)
     if isinstance(exc, IgnoreRequest):
         text = str(exc)
@@ -89,7 +88,8 @@ class SourceSpider(Spider):
         if isinstance(failure.value, IgnoreRequest) and "offsite" in str(failure.value):
             return  # already recorded by SourceBoundsMiddleware
         reason, detail = failure_reason(failure)
-        self.record_failure(request.url, reason, detail)
+        origin = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL we asked for
+        self.record_failure(origin, reason, detail)
 
     def request(self, url: str, callback: Any, **kwargs: Any) -> Request:
         kwargs.setdefault("errback", self.on_error)

@@ -39,7 +39,7 @@ class HtmlForumSpider(SourceSpider):
         for url in self.source.start_urls:
             yield self.request(url, self.parse_listing, meta={"page": 1})
 
-    def page_tree(self, response: Response):  # noqa: ANN201 - lxml element
+    def page_tree(self, response: Response):
         text, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
         return html_tree(text)
 
@@ -71,7 +71,7 @@ class HtmlForumSpider(SourceSpider):
         if next_url and not (self.incremental and bumped == 0):
             yield self.request(next_url, self.parse_listing, meta={"page": response.meta["page"] + 1})
 
-    def reply_counts(self, tree, selectors: dict[str, str]) -> dict[str, int]:  # noqa: ANN001
+    def reply_counts(self, tree, selectors: dict[str, str]) -> dict[str, int]:
         """Thread URL → reply count as the listing row shows it."""
         counts = {}
         for url, _ in html_thread_links(tree, "", selectors):

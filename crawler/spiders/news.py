@@ -41,10 +41,12 @@ class NewsSpider(SourceSpider):
         if response.status == 304:
             return
         try:
-            links = parse_feed(response.body, response.url)
+            links, problem = parse_feed(response.body, response.url)
         except FeedError as exc:
             self.record_failure(response.url, exc.reason, str(exc))
             return
+        if problem:  # keep the entries that could be read, and say the feed is broken
+            self.record_failure(response.url, "malformed_feed", problem)
         self.crawler.stats.inc_value("pages/feeds")
         yield from self.follow_links(links)
 
@@ -134,10 +136,13 @@ class NewsSpider(SourceSpider):
         return False
 
     def article_request(self, url: str, *, lastmod: Any = None, judge: bool = False) -> Request:
+        # Duplicates are kept out by ``queued``; not filtering lets a redirect loop end in
+        # REDIRECT_MAX_TIMES (recorded as redirect_loop) instead of vanishing in the dupefilter.
         return self.request(
             url,
             self.parse_article,
             meta={"conditional": url in self.known, "lastmod": lastmod, "judge": judge},
+            dont_filter=True,
         )
 
     # ----- articles ------------------------------------------------------------------------
