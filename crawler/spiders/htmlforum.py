@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.http import Response
@@ -54,7 +55,7 @@ class HtmlForumSpider(SourceSpider):
         links = html_thread_links(tree, response.url, selectors)
         if not links and response.meta["page"] == 1:
             self.record_failure(response.url, "empty_forum", "the forum lists no threads")
-        replies = self.reply_counts(tree, selectors)
+        replies = self.reply_counts(tree, selectors, response.url)
         bumped = 0
         for url, _title in links:
             if not host_allowed(url, self.allowed_hosts):
@@ -71,11 +72,9 @@ class HtmlForumSpider(SourceSpider):
         if next_url and not (self.incremental and bumped == 0):
             yield self.request(next_url, self.parse_listing, meta={"page": response.meta["page"] + 1})
 
-    def reply_counts(self, tree, selectors: dict[str, str]) -> dict[str, int]:
+    def reply_counts(self, tree, selectors: dict[str, str], base_url: str) -> dict[str, int]:  # noqa: ANN001
         """Thread URL → reply count as the listing row shows it."""
-        counts = {}
-        for url, _ in html_thread_links(tree, "", selectors):
-            counts[url] = None
+        counts: dict[str, int | None] = {}
         rows = tree.xpath('//li[contains(@class,"row")]|//div[contains(@class,"structItem--thread")]|//tr')
         for row in rows:
             anchors = [a for a in row.xpath(".//a[@href]") if a.get("href")]
@@ -90,7 +89,7 @@ class HtmlForumSpider(SourceSpider):
             if number is None:
                 continue
             for anchor in anchors:
-                counts[anchor.get("href")] = number
+                counts[urljoin(base_url, anchor.get("href"))] = number
         return {k: v for k, v in counts.items() if v is not None}
 
     def parse_thread(self, response: Response) -> Iterator[Request | Document]:
@@ -103,14 +102,22 @@ class HtmlForumSpider(SourceSpider):
         selectors = forum_selectors(tree, self.source.forum_selectors)
         posts: list[Post] = response.meta["posts"]
         if not posts:
-            title_nodes = tree.xpath("//h2[contains(@class,'topic-title')]|//h1|//h2")
-            response.meta["title"] = " ".join(title_nodes[0].text_content().split()) if title_nodes else ""
+            response.meta["title"] = self.thread_title(tree)
         posts += html_posts(tree, selectors, first_number=len(posts) + 1)
         next_url = html_next_page(tree, response.url, selectors)
         if next_url and thread_key(next_url) == response.meta["thread"]:
             yield self.request(next_url, self.parse_thread, meta={**response.meta, "posts": posts})
             return
         yield self.thread_document(response.meta, posts)
+
+    def thread_title(self, tree) -> str:  # noqa: ANN001 - lxml element
+        """phpBB's topic title, XenForo's page title, then the first heading."""
+        for query in ("//h2[contains(@class,'topic-title')]", "//h1[contains(@class,'p-title-value')]",
+                      "//h1", "//title"):  # fmt: skip
+            nodes = tree.xpath(query)
+            if nodes:
+                return " ".join(nodes[0].text_content().split())
+        return ""
 
     def thread_document(self, meta: dict, posts: list[Post]) -> Document:
         opening = posts[0] if posts else None
