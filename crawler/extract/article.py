@@ -76,6 +76,7 @@ def extract_article(
     text = _override_body(tree, body_selector) if body_selector else None
     if text is None:
         text = body_text(page, url)
+    text = _without_leading_title(text, title)
     language = normalise_language(
         jsonld.get("inLanguage") if isinstance(jsonld.get("inLanguage"), str) else None
     )
@@ -120,6 +121,14 @@ def clean_text(text: str) -> str:
         if line:
             paragraphs.append(line)
     return "\n\n".join(paragraphs)
+
+
+def _without_leading_title(text: str, title: str) -> str:
+    """Drop the headline when the body extractor picked it up as the first paragraph."""
+    first, _, rest = text.partition("\n\n")
+    if title and " ".join(first.split()) == " ".join(title.split()):
+        return rest
+    return text
 
 
 def looks_like_article(extracted: ExtractedArticle, *, min_words: int = 120) -> bool:
@@ -266,7 +275,20 @@ def _author(jsonld: dict[str, Any], meta: dict[str, str], tree: _Element | None)
             text = re.sub(r"^(by|von|par|作者[:：]?)\s+", "", text, flags=re.IGNORECASE)
             if 2 <= len(text) <= 80:
                 return text
+        for node in tree.xpath(
+            '//*[contains(@class,"info") or contains(@class,"meta") or contains(@class,"byline")]'
+        ):
+            match = _VISIBLE_AUTHOR.search(node.text_content())
+            if match:
+                return " ".join(match.group(1).split())
     return None
+
+
+# "作者：Name" or "Author: Name" in a page's info line, up to the next field or a wide gap.
+_VISIBLE_AUTHOR = re.compile(
+    r"(?:作者|编辑|author|written by)\s*[:：]\s*(.{2,60}?)(?=\s{2,}|[\u00a0]{1,}|\s*(?:来源|时间|发布)|$)",
+    re.IGNORECASE,
+)
 
 
 def _published(

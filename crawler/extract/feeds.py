@@ -52,9 +52,12 @@ def parse_feed(body: bytes, base_url: str) -> tuple[list[Link], str | None]:
     A broken feed still yields the entries that could be read; the note says what was wrong.
     """
     refuse_entities(body, "feed")
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    parsed = feedparser.parse(
+        body, response_headers={"content-location": base_url, "content-type": "application/xml"}
+    )
     problem = None
-    if parsed.bozo and not isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+    harmless = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    if parsed.bozo and not isinstance(parsed.get("bozo_exception"), harmless):
         problem = f"feed is not valid RSS/Atom: {parsed.get('bozo_exception')}"
         if not parsed.entries:
             raise FeedError("malformed_feed", problem)
