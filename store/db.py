@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from store import schema
 
@@ -106,7 +106,7 @@ class Store:
         where = _redact(url)
         try:
             tables = set(inspect(self.engine).get_table_names())
-        except OperationalError as exc:
+        except SQLAlchemyError as exc:
             raise StoreError(f"cannot open database {where}: {_first_line(exc)}") from exc
         if schema.meta.name not in tables:
             if tables & {t.name for t in schema.metadata.sorted_tables}:
