@@ -45,7 +45,7 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
         if "robots.txt" in text.lower():
             return "robots_disallowed", text
         return "ignored", text
-    if isinstance(exc, DNSLookupError | ConnectionRefusedError):
+    if isinstance(exc, DNSLookupError | ConnectionRefusedError) or "Connection" in name or "DNS" in name:
         return "connection_error", str(exc)
     return type(exc).__name__.lower(), str(exc)
 

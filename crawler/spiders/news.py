@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import Any
 
 from scrapy import Request
@@ -125,15 +126,18 @@ class NewsSpider(SourceSpider):
         if known is None:
             self.queued.add(link.url)
             return True
-        seen_lastmod = (known.get("extra") or {}).get("lastmod")
-        moved = link.lastmod is not None and (
-            seen_lastmod is None or link.lastmod.isoformat() > seen_lastmod
-        )
+        moved = link.lastmod is not None and link.lastmod > self.seen_version(known)
         if moved or self.is_recent(known.get("published")):
             self.queued.add(link.url)
             return True
         self.crawler.stats.inc_value("skipped/known")
         return False
+
+    @staticmethod
+    def seen_version(known: dict[str, Any]) -> datetime:
+        """The newest version of a stored page we know: its recorded lastmod, else when we fetched it."""
+        recorded = (known.get("extra") or {}).get("lastmod")
+        return datetime.fromisoformat(recorded) if recorded else known["fetched_at"]
 
     def article_request(self, url: str, *, lastmod: Any = None, judge: bool = False) -> Request:
         # Duplicates are kept out by ``queued``; not filtering lets a redirect loop end in
