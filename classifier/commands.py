@@ -40,10 +40,12 @@ def train(args: argparse.Namespace) -> int:
     save_model(model, target)
     data = model.card["training_data"]
     print(format_metrics(cv))
-    print(f"trained {model.version} on {data['documents']} documents "
-          f"({', '.join(f'{k} {v}' for k, v in data['positives'].items())}, none {data['unlabelled']}); "
-          f"5-fold macro-F1 {cv['macro']['f1']:.3f}; thresholds "
-          f"{', '.join(f'{k} {v:.2f}' for k, v in model.thresholds.items())}; saved to {target}")  # fmt: skip
+    print(
+        f"trained {model.version} on {data['documents']} documents "
+        f"({', '.join(f'{k} {v}' for k, v in data['positives'].items())}, none {data['unlabelled']}); "
+        f"leave-one-batch-out macro-F1 {cv['macro']['f1']:.3f}; thresholds "
+        f"{', '.join(f'{k} {v:.2f}' for k, v in model.thresholds.items())}; saved to {target}"
+    )
     return 0
 
 
@@ -57,37 +59,51 @@ def evaluate(args: argparse.Namespace) -> int:
     truth = label_matrix(docs)
     metrics = label_metrics(truth, predicted)
     errors = [
-        {"id": doc["id"], "title": doc.get("title"),
-         "expected": [l for l, t in zip(LABELS, truth[i], strict=True) if t],
-         "predicted": [l for l, p in zip(LABELS, predicted[i], strict=True) if p],
-         "scores": {l: round(float(s), 3) for l, s in zip(LABELS, scores[i], strict=True)}}  # fmt: skip
+        {
+            "id": doc["id"],
+            "title": doc.get("title"),
+            "expected": [lb for lb, t in zip(LABELS, truth[i], strict=True) if t],
+            "predicted": [lb for lb, p in zip(LABELS, predicted[i], strict=True) if p],
+            "scores": {lb: round(float(s), 3) for lb, s in zip(LABELS, scores[i], strict=True)},
+        }
         for i, doc in enumerate(docs)
         if (truth[i] != predicted[i]).any()
     ]
     if args.json:
-        print(json.dumps({"model": model.version, "documents": len(docs), "metrics": metrics,
-                          "misclassified": errors}, indent=2))  # fmt: skip
+        print(
+            json.dumps(
+                {"model": model.version, "documents": len(docs), "metrics": metrics, "misclassified": errors},
+                indent=2,
+            )
+        )
         return 0
     print(format_metrics(metrics))
     if errors:
         print(f"\nmisclassified ({len(errors)}):")
         for error in errors:
-            print(f"  {error['id']}: expected {error['expected'] or '-'}, predicted "
-                  f"{error['predicted'] or '-'} {error['scores']}  {str(error['title'])[:60]}")  # fmt: skip
-    print(f"\nevaluated {model.version} on {len(docs)} documents: macro-F1 {metrics['macro']['f1']:.3f}, "
-          f"micro-F1 {metrics['micro']['f1']:.3f}")  # fmt: skip
+            print(
+                f"  {error['id']}: expected {error['expected'] or '-'}, predicted "
+                f"{error['predicted'] or '-'} {error['scores']}  {str(error['title'])[:60]}"
+            )
+    print(
+        f"\nevaluated {model.version} on {len(docs)} documents: macro-F1 {metrics['macro']['f1']:.3f}, "
+        f"micro-F1 {metrics['micro']['f1']:.3f}"
+    )
     return 0
 
 
-def label_rows(model: LabelModel, docs: list[dict[str, Any]], *, progress: bool = True):  # noqa: ANN201
+def label_rows(model: LabelModel, docs: list[dict[str, Any]], *, progress: bool = True):
     """Yield (doc, scores dict, labels list) in batches, with a progress bar on long work."""
     bar = tqdm(total=len(docs), unit="doc", disable=not progress or len(docs) < 200, file=sys.stderr)
     for start in range(0, len(docs), BATCH):
         batch = docs[start : start + BATCH]
         scores, predicted = model.predict(batch)
         for doc, row_scores, row_pred in zip(batch, scores, predicted, strict=True):
-            yield (doc, {l: float(s) for l, s in zip(LABELS, row_scores, strict=True)},
-                   [l for l, p in zip(LABELS, row_pred, strict=True) if p])  # fmt: skip
+            yield (
+                doc,
+                {lb: float(s) for lb, s in zip(LABELS, row_scores, strict=True)},
+                [lb for lb, p in zip(LABELS, row_pred, strict=True) if p],
+            )
         bar.update(len(batch))
     bar.close()
 
@@ -108,9 +124,11 @@ def classify(args: argparse.Namespace) -> int:
     except StoreError as exc:
         return _fail("classify", exc)
     counts = classify_store(store, model)
-    print(f"classified {counts['documents']} documents with {model.version}: "
-          + ", ".join(f"{label} {counts[label]}" for label in LABELS)
-          + f", none {counts['none']}")  # fmt: skip
+    print(
+        f"classified {counts['documents']} documents with {model.version}: "
+        + ", ".join(f"{label} {counts[label]}" for label in LABELS)
+        + f", none {counts['none']}"
+    )
     return 0
 
 
@@ -147,6 +165,8 @@ def _classify_file(model: LabelModel, source: Path, target: Path, *, explain: bo
             for label in labels:
                 counts[label] += 1
     tmp.replace(target)
-    print(f"classified {len(docs)} documents into {target}: "
-          + ", ".join(f"{label} {n}" for label, n in counts.items()))  # fmt: skip
+    print(
+        f"classified {len(docs)} documents into {target}: "
+        + ", ".join(f"{label} {n}" for label, n in counts.items())
+    )
     return 0

@@ -15,8 +15,12 @@ def label_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
         y_true, y_pred, average=None, labels=list(range(len(LABELS))), zero_division=0
     )
     result: dict[str, Any] = {
-        label: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
-                "support": int(support[i])}  # fmt: skip
+        label: {
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+            "support": int(support[i]),
+        }
         for i, label in enumerate(LABELS)
     }
     for average in ("micro", "macro"):

@@ -28,8 +28,18 @@ class CrawlRunRecorder:
             key: value
             for key, value in stats.items()
             if isinstance(value, int | float)
-            and key.split("/")[0] in {"docs", "posts", "failures", "pages", "offsite", "throttle",
-                                      "downloader", "item_dropped_count", "skipped"}  # fmt: skip
+            and key.split("/")[0]
+            in {
+                "docs",
+                "posts",
+                "failures",
+                "pages",
+                "offsite",
+                "throttle",
+                "downloader",
+                "item_dropped_count",
+                "skipped",
+            }
             and not key.startswith("downloader/request_method")
         }
         status = "finished" if reason == "finished" else f"closed:{reason}"

@@ -44,13 +44,15 @@ def crawl(
         spec = Path(tmp) / "spec.json"
         result = Path(tmp) / "result.json"
         spec.write_text(
-            json.dumps({
-                "sources": [asdict(s) for s in sources],
-                "db_url": db_url,
-                "settings": settings or {},
-                "log_level": log_level,
-                "result": str(result),
-            }),
+            json.dumps(
+                {
+                    "sources": [asdict(s) for s in sources],
+                    "db_url": db_url,
+                    "settings": settings or {},
+                    "log_level": log_level,
+                    "result": str(result),
+                }
+            ),
             encoding="utf-8",
         )
         completed = subprocess.run([sys.executable, "-m", "crawler.run", str(spec)], check=False)
@@ -131,5 +133,4 @@ def _child(spec_path: str) -> int:
 
 
 if __name__ == "__main__":
-
     sys.exit(_child(sys.argv[1]))

@@ -15,8 +15,14 @@ from crawler.extract.dates import zone
 KINDS = ("news", "discourse", "forum")
 EXTRACTION_FIELDS = ("title", "author", "published", "text", "body")
 FORUM_SELECTOR_KEYS = (
-    "thread_links", "next_page", "post", "post_author", "post_date", "post_body", "post_quote",
-)  # fmt: skip
+    "thread_links",
+    "next_page",
+    "post",
+    "post_author",
+    "post_date",
+    "post_body",
+    "post_quote",
+)
 
 
 class SourcesError(ValueError):
@@ -127,7 +133,11 @@ def _parse_source(path: Path, index: int, table: dict[str, Any]) -> Source:
     for key in ("start_urls", "feeds", "sitemaps"):
         values = table.get(key, [])
         for url in values:
-            if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            if (
+                not isinstance(url, str)
+                or urlsplit(url).scheme not in ("http", "https")
+                or not urlsplit(url).hostname
+            ):
                 raise fail(key, f"{url!r} is not an http(s) URL")
         urls[key] = tuple(values)
     if not urls["start_urls"] and not urls["feeds"] and not urls["sitemaps"]:
@@ -147,11 +157,16 @@ def _parse_source(path: Path, index: int, table: dict[str, Any]) -> Source:
     extraction = table.get("extraction", {})
     for key, value in extraction.items():
         if key not in EXTRACTION_FIELDS or not isinstance(value, str):
-            raise fail(f"extraction.{key}", f"fields are {', '.join(EXTRACTION_FIELDS)}, each a CSS or XPath string")
+            raise fail(
+                f"extraction.{key}", f"fields are {', '.join(EXTRACTION_FIELDS)}, each a CSS or XPath string"
+            )
     selectors = table.get("forum_selectors", {})
     for key, value in selectors.items():
         if key not in FORUM_SELECTOR_KEYS or not isinstance(value, str):
-            raise fail(f"forum_selectors.{key}", f"keys are {', '.join(FORUM_SELECTOR_KEYS)}, each a CSS or XPath string")
+            raise fail(
+                f"forum_selectors.{key}",
+                f"keys are {', '.join(FORUM_SELECTOR_KEYS)}, each a CSS or XPath string",
+            )
     if "timezone" in table:
         try:
             zone(table["timezone"])

@@ -166,19 +166,35 @@ def ground_truth() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for site, site_articles in articles().items():
         for article in site_articles:
-            rows.append({
-                "site": site, "path": article.path, "kind": "news", "title": article.title,
-                "published": article.published.isoformat(), "labels": article.labels,
-                "incident": article.incident, "platform": article.platform,
-                "demo_day": article.demo_day, "syndicated_from": article.syndicated_from,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "site": site,
+                    "path": article.path,
+                    "kind": "news",
+                    "title": article.title,
+                    "published": article.published.isoformat(),
+                    "labels": article.labels,
+                    "incident": article.incident,
+                    "platform": article.platform,
+                    "demo_day": article.demo_day,
+                    "syndicated_from": article.syndicated_from,
+                }
+            )
     for forum, forum_threads in threads().items():
         for thread in forum_threads:
-            rows.append({
-                "site": forum, "path": thread.path, "kind": "forum", "title": thread.title,
-                "published": thread.posts[0].created.isoformat(), "labels": thread.labels,
-                "incident": thread.incident, "platform": thread.platform,
-                "demo_day": thread.demo_day, "posts": len(thread.posts),
-                "posts_day1": len(thread.visible_posts(1)),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "site": forum,
+                    "path": thread.path,
+                    "kind": "forum",
+                    "title": thread.title,
+                    "published": thread.posts[0].created.isoformat(),
+                    "labels": thread.labels,
+                    "incident": thread.incident,
+                    "platform": thread.platform,
+                    "demo_day": thread.demo_day,
+                    "posts": len(thread.posts),
+                    "posts_day1": len(thread.visible_posts(1)),
+                }
+            )
     return rows

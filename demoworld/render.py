@@ -21,15 +21,19 @@ def _teasers(others: list[Article], limit: int = 5) -> list[Article]:
 
 
 # ----- Seller Ledger: WordPress-like ---------------------------------------------------------
-def ledger_article(a: Article, prev: Article | None, nxt: Article | None, related: list[Article],
-                   offsite: str) -> str:  # fmt: skip
+def ledger_article(
+    a: Article, prev: Article | None, nxt: Article | None, related: list[Article], offsite: str
+) -> str:
     jsonld = {
-        "@context": "https://schema.org", "@type": "NewsArticle", "headline": a.title,
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.title,
         "datePublished": a.published.isoformat(),
         "dateModified": (a.updated or a.published).isoformat(),
-        "author": {"@type": "Person", "name": a.author}, "keywords": a.tags,
+        "author": {"@type": "Person", "name": a.author},
+        "keywords": a.tags,
         "publisher": {"@type": "Organization", "name": "Seller Ledger"},
-    }  # fmt: skip
+    }
     related_html = "".join(
         f'<li><a href="{r.path}">{escape(r.title)}</a><p class="excerpt">{escape(r.teaser)}</p></li>'
         for r in related
@@ -42,9 +46,17 @@ def ledger_article(a: Article, prev: Article | None, nxt: Article | None, relate
     )
     nav_prev = f'<a rel="prev" href="{prev.path}">&laquo; {escape(prev.title)}</a>' if prev else ""
     nav_next = f'<a rel="next" href="{nxt.path}">{escape(nxt.title)} &raquo;</a>' if nxt else ""
-    tags = "".join(f'<a rel="tag" href="/tag/{escape(t.lower().replace(" ", "-"))}/">{escape(t)}</a>' for t in a.tags)
-    updated = (f' &middot; Updated <time class="updated" datetime="{a.updated.isoformat()}">'
-               f'{a.updated:%B %d, %Y}</time>') if a.updated else ""  # fmt: skip
+    tags = "".join(
+        f'<a rel="tag" href="/tag/{escape(t.lower().replace(" ", "-"))}/">{escape(t)}</a>' for t in a.tags
+    )
+    updated = (
+        (
+            f' &middot; Updated <time class="updated" datetime="{a.updated.isoformat()}">'
+            f"{a.updated:%B %d, %Y}</time>"
+        )
+        if a.updated
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="en-US"><head><meta charset="utf-8">
 <title>{escape(a.title)} | Seller Ledger</title>
@@ -81,11 +93,19 @@ def ledger_listing(items: list[Article], page: int, pages: int) -> str:
     entries = "".join(
         f'<article class="post-summary"><h2 class="entry-title"><a href="{a.path}">{escape(a.title)}</a></h2>'
         f'<time datetime="{a.published.isoformat()}">{a.published:%B %d, %Y}</time>'
-        f'<p>{escape(a.teaser)}</p></article>'
+        f"<p>{escape(a.teaser)}</p></article>"
         for a in items
     )
-    older = f'<a class="next page-numbers" rel="next" href="/page/{page + 1}/">Older posts</a>' if page < pages else ""
-    newer = ("" if page == 1 else f'<a class="prev page-numbers" href="{"/" if page == 2 else f"/page/{page - 1}/"}">Newer posts</a>')
+    older = (
+        f'<a class="next page-numbers" rel="next" href="/page/{page + 1}/">Older posts</a>'
+        if page < pages
+        else ""
+    )
+    newer = (
+        ""
+        if page == 1
+        else f'<a class="prev page-numbers" href="{"/" if page == 2 else f"/page/{page - 1}/"}">Newer posts</a>'
+    )
     return f"""<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8"><title>Seller Ledger – page {page}</title>
 <link rel="alternate" type="application/rss+xml" href="/feed/"></head><body class="home blog">
 <header><a href="/">Seller Ledger</a><nav><a href="/members/">Members lounge</a> <a href="/members/archive/">Members archive</a></nav></header>
@@ -98,8 +118,10 @@ def ledger_feed(items: list[Article], base: str) -> str:
         f"<pubDate>{format_datetime(a.published)}</pubDate><description>{escape(a.teaser)}</description></item>"
         for a in items
     )
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Seller Ledger</title>'
-            f"<link>{base}/</link><description>Seller news</description>{entries}</channel></rss>")  # fmt: skip
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Seller Ledger</title>'
+        f"<link>{base}/</link><description>Seller news</description>{entries}</channel></rss>"
+    )
 
 
 def urlset(entries: list[tuple[str, datetime, str | None]], news: bool = False) -> str:
@@ -107,17 +129,24 @@ def urlset(entries: list[tuple[str, datetime, str | None]], news: bool = False) 
     for loc, lastmod, title in entries:
         extra = ""
         if news and title:
-            extra = (f"<news:news><news:publication><news:name>Market Beacon</news:name><news:language>en"
-                     f"</news:language></news:publication><news:publication_date>{lastmod.isoformat()}"
-                     f"</news:publication_date><news:title>{escape(title)}</news:title></news:news>")  # fmt: skip
+            extra = (
+                f"<news:news><news:publication><news:name>Market Beacon</news:name><news:language>en"
+                f"</news:language></news:publication><news:publication_date>{lastmod.isoformat()}"
+                f"</news:publication_date><news:title>{escape(title)}</news:title></news:news>"
+            )
         rows.append(f"<url><loc>{escape(loc)}</loc><lastmod>{lastmod.isoformat()}</lastmod>{extra}</url>")
     ns = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' if news else ""
-    return (f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{ns}>'
-            + "".join(rows) + "</urlset>")  # fmt: skip
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{ns}>'
+        + "".join(rows)
+        + "</urlset>"
+    )
 
 
 def sitemap_index(locs: list[tuple[str, datetime]]) -> str:
-    rows = "".join(f"<sitemap><loc>{escape(loc)}</loc><lastmod>{m.isoformat()}</lastmod></sitemap>" for loc, m in locs)
+    rows = "".join(
+        f"<sitemap><loc>{escape(loc)}</loc><lastmod>{m.isoformat()}</lastmod></sitemap>" for loc, m in locs
+    )
     return f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{rows}</sitemapindex>'
 
 
@@ -133,11 +162,15 @@ def beacon_article(a: Article, recommended: list[Article], prev: Article | None,
         for c in a.comments
     )
     tags = "".join(f'<meta property="article:tag" content="{escape(t)}">' for t in a.tags)
-    modified = f'<meta property="article:modified_time" content="{a.updated.isoformat()}">' if a.updated else ""
-    pager = "".join([
-        f'<a class="pager-prev" href="{prev.path}">Previous: {escape(prev.title)}</a>' if prev else "",
-        f'<a class="pager-next" href="{nxt.path}">Next: {escape(nxt.title)}</a>' if nxt else "",
-    ])  # fmt: skip
+    modified = (
+        f'<meta property="article:modified_time" content="{a.updated.isoformat()}">' if a.updated else ""
+    )
+    pager = "".join(
+        [
+            f'<a class="pager-prev" href="{prev.path}">Previous: {escape(prev.title)}</a>' if prev else "",
+            f'<a class="pager-next" href="{nxt.path}">Next: {escape(nxt.title)}</a>' if nxt else "",
+        ]
+    )
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
 <title>{escape(a.title)} - Market Beacon</title>
 <meta property="og:title" content="{escape(a.title)}"><meta property="og:type" content="article">
@@ -183,16 +216,19 @@ def beacon_atom(items: list[Article], base: str) -> str:
         f"<summary>{escape(a.teaser)}</summary><author><name>{escape(a.author)}</name></author></entry>"
         for a in items
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<title>Market Beacon</title><id>{base}/</id><updated>{updated.isoformat()}</updated>"
-            f'<link href="{base}/"/>{entries}</feed>')  # fmt: skip
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Market Beacon</title><id>{base}/</id><updated>{updated.isoformat()}</updated>"
+        f'<link href="{base}/"/>{entries}</feed>'
+    )
 
 
 # ----- Kuajing Daily: a GBK-encoded cross-border site -----------------------------------------
 def kuajing_article(a: Article, prev: Article | None, nxt: Article | None, recommend: list[Article]) -> str:
     local = a.published
     recs = "".join(
-        f'<li><a href="{r.path}">{escape(r.title)}</a><p>{escape(r.teaser[:40])}...</p></li>' for r in recommend
+        f'<li><a href="{r.path}">{escape(r.title)}</a><p>{escape(r.teaser[:40])}...</p></li>'
+        for r in recommend
     )
     prev_html = f'<p class="pre">&lt;&lt;: <a href="{prev.path}">{escape(prev.title)}</a></p>' if prev else ""
     next_html = f'<p class="next">&gt;&gt;: <a href="{nxt.path}">{escape(nxt.title)}</a></p>' if nxt else ""
@@ -218,7 +254,9 @@ def kuajing_article(a: Article, prev: Article | None, nxt: Article | None, recom
 
 
 def kuajing_listing(items: list[Article], page: int, pages: int) -> str:
-    rows = "".join(f'<li><a href="{a.path}">{escape(a.title)}</a><span>{a.published:%Y-%m-%d}</span></li>' for a in items)
+    rows = "".join(
+        f'<li><a href="{a.path}">{escape(a.title)}</a><span>{a.published:%Y-%m-%d}</span></li>' for a in items
+    )
     nxt = f'<a class="next" href="/list_{page + 1}.html">下一页</a>' if page < pages else ""
     return f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk"><title>资讯列表_跨境头条</title></head>
 <body><div class="top"><a href="/">跨境头条首页</a></div><ul class="list">{rows}</ul><div class="pages">{nxt}</div></body></html>"""
@@ -230,13 +268,23 @@ def kuajing_rss(items: list[Article], base: str) -> str:
         f"<pubDate>{format_datetime(a.published)}</pubDate></item>"
         for a in items
     )
-    return (f'<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>跨境头条</title>'
-            f"<link>{base}/</link><description>跨境电商资讯</description>{entries}</channel></rss>")  # fmt: skip
+    return (
+        f'<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>跨境头条</title>'
+        f"<link>{base}/</link><description>跨境电商资讯</description>{entries}</channel></rss>"
+    )
 
 
 # ----- Discourse -------------------------------------------------------------------------------
-CATEGORY_IDS = {"Amazon": 5, "Etsy": 6, "eBay": 7, "Walmart": 8, "TikTok Shop": 9, "Temu": 10,
-                "Shopee": 11, "General": 12}  # fmt: skip
+CATEGORY_IDS = {
+    "Amazon": 5,
+    "Etsy": 6,
+    "eBay": 7,
+    "Walmart": 8,
+    "TikTok Shop": 9,
+    "Temu": 10,
+    "Shopee": 11,
+    "General": 12,
+}
 
 
 def discourse_cooked(text: str, quote: dict | None, author_of: dict[int, str]) -> str:
@@ -244,9 +292,11 @@ def discourse_cooked(text: str, quote: dict | None, author_of: dict[int, str]) -
     if quote:
         number = int(quote.get("post_number") or 1)
         who = escape(author_of.get(number, "someone"))
-        body = (f'<aside class="quote no-group" data-username="{who}" data-post="{number}">'
-                f'<div class="title">{who}:</div><blockquote><p>{escape(quote.get("text", ""))}</p>'
-                f"</blockquote></aside>" + body)  # fmt: skip
+        body = (
+            f'<aside class="quote no-group" data-username="{who}" data-post="{number}">'
+            f'<div class="title">{who}:</div><blockquote><p>{escape(quote.get("text", ""))}</p>'
+            f"</blockquote></aside>" + body
+        )
     return body
 
 
@@ -254,25 +304,39 @@ def discourse_post_json(thread: ForumThread, number: int, day: int) -> dict:
     post = thread.posts[number - 1]
     authors = {p.number: p.author for p in thread.posts}
     return {
-        "id": thread.id * 1000 + number, "post_number": number, "username": post.author,
-        "name": post.author, "created_at": post.created.isoformat().replace("+00:00", "Z"),
+        "id": thread.id * 1000 + number,
+        "post_number": number,
+        "username": post.author,
+        "name": post.author,
+        "created_at": post.created.isoformat().replace("+00:00", "Z"),
         "updated_at": post.created.isoformat().replace("+00:00", "Z"),
         "cooked": discourse_cooked(post.text, post.quote, authors),
         "reply_to_post_number": (post.quote or {}).get("post_number"),
-        "topic_id": thread.id, "deleted_at": None, "user_deleted": False,
-    }  # fmt: skip
+        "topic_id": thread.id,
+        "deleted_at": None,
+        "user_deleted": False,
+    }
 
 
 def discourse_topic_summary(thread: ForumThread, day: int) -> dict:
     posts = thread.visible_posts(day)
     bumped = posts[-1].created.isoformat().replace("+00:00", "Z")
     return {
-        "id": thread.id, "title": thread.title, "fancy_title": escape(thread.title),
-        "slug": thread.slug, "posts_count": len(posts), "reply_count": len(posts) - 1,
+        "id": thread.id,
+        "title": thread.title,
+        "fancy_title": escape(thread.title),
+        "slug": thread.slug,
+        "posts_count": len(posts),
+        "reply_count": len(posts) - 1,
         "created_at": posts[0].created.isoformat().replace("+00:00", "Z"),
-        "last_posted_at": bumped, "bumped_at": bumped, "bumped": True, "views": thread.views,
-        "category_id": CATEGORY_IDS.get(thread.category, 12), "visible": True, "closed": False,
-    }  # fmt: skip
+        "last_posted_at": bumped,
+        "bumped_at": bumped,
+        "bumped": True,
+        "views": thread.views,
+        "category_id": CATEGORY_IDS.get(thread.category, 12),
+        "visible": True,
+        "closed": False,
+    }
 
 
 def discourse_topic_json(thread: ForumThread, day: int) -> dict:
@@ -301,8 +365,13 @@ def phpbb_forum_id(thread: ForumThread) -> int:
 
 
 def phpbb_date(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%a %b %d, %Y %I:%M %p").replace(" 0", " ").lower().replace(
-        when.astimezone(UTC).strftime("%a %b").lower(), when.astimezone(UTC).strftime("%a %b"))
+    return (
+        when.astimezone(UTC)
+        .strftime("%a %b %d, %Y %I:%M %p")
+        .replace(" 0", " ")
+        .lower()
+        .replace(when.astimezone(UTC).strftime("%a %b").lower(), when.astimezone(UTC).strftime("%a %b"))
+    )
 
 
 def phpbb_viewforum(fid: int, threads: list[ForumThread], day: int, start: int) -> str:
@@ -317,8 +386,11 @@ def phpbb_viewforum(fid: int, threads: list[ForumThread], day: int, start: int) 
             f'<dd class="lastpost"><span>by {escape(posts[-1].author)} &raquo; {phpbb_date(posts[-1].created)}</span></dd></dl></li>'
         )
     nxt = start + PHPBB_TOPICS_PER_PAGE
-    pagination = (f'<div class="pagination"><ul><li class="next"><a rel="next" href="./viewforum.php?f={fid}&amp;start={nxt}">Next</a></li></ul></div>'
-                  if nxt < len(threads) else '<div class="pagination"></div>')  # fmt: skip
+    pagination = (
+        f'<div class="pagination"><ul><li class="next"><a rel="next" href="./viewforum.php?f={fid}&amp;start={nxt}">Next</a></li></ul></div>'
+        if nxt < len(threads)
+        else '<div class="pagination"></div>'
+    )
     return f"""<!DOCTYPE html><html dir="ltr" lang="en-gb"><head><meta charset="utf-8"><title>{escape(PHPBB_FORUMS[fid])} - Marketplace Sellers Board</title></head>
 <body id="phpbb" class="section-viewforum"><div id="wrap"><div class="headerbar"><h1>Marketplace Sellers Board</h1></div>
 <h2 class="forum-title"><a href="./viewforum.php?f={fid}">{escape(PHPBB_FORUMS[fid])}</a></h2>
@@ -334,7 +406,7 @@ def phpbb_viewtopic(thread: ForumThread, day: int, start: int) -> str:
         quote = ""
         if post.quote:
             who = escape(authors.get(int(post.quote.get("post_number") or 1), "someone"))
-            quote = f'<blockquote><div><cite>{who} wrote:</cite>{escape(post.quote.get("text", ""))}</div></blockquote>'
+            quote = f"<blockquote><div><cite>{who} wrote:</cite>{escape(post.quote.get('text', ''))}</div></blockquote>"
         paragraphs = "<br><br>".join(escape(p) for p in post.text.split("\n\n"))
         prefix = "" if post.number == 1 else "Re: "
         blocks.append(
@@ -346,8 +418,11 @@ def phpbb_viewtopic(thread: ForumThread, day: int, start: int) -> str:
             f'<div class="signature">Selling since 2015 | all opinions my own</div></div></div></div>'
         )
     nxt = start + PHPBB_POSTS_PER_PAGE
-    pagination = (f'<div class="pagination"><ul><li class="next"><a rel="next" href="./viewtopic.php?t={thread.id}&amp;start={nxt}">Next</a></li></ul></div>'
-                  if nxt < len(posts) else '<div class="pagination"></div>')  # fmt: skip
+    pagination = (
+        f'<div class="pagination"><ul><li class="next"><a rel="next" href="./viewtopic.php?t={thread.id}&amp;start={nxt}">Next</a></li></ul></div>'
+        if nxt < len(posts)
+        else '<div class="pagination"></div>'
+    )
     return f"""<!DOCTYPE html><html dir="ltr" lang="en-gb"><head><meta charset="utf-8"><title>{escape(thread.title)} - Marketplace Sellers Board</title></head>
 <body id="phpbb" class="section-viewtopic"><div id="wrap"><div class="headerbar"><h1>Marketplace Sellers Board</h1></div>
 <h2 class="topic-title"><a href="./viewtopic.php?t={thread.id}">{escape(thread.title)}</a></h2>

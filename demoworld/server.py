@@ -126,7 +126,11 @@ start_urls = ["{b("discourse")}/"]
 [[sources]]
 name = "sellers-board"
 kind = "forum"
-start_urls = ["{b("phpbb")}/viewforum.php?f=1", "{b("phpbb")}/viewforum.php?f=2", "{b("phpbb")}/viewforum.php?f=3"]
+start_urls = [
+  "{b("phpbb")}/viewforum.php?f=1",
+  "{b("phpbb")}/viewforum.php?f=2",
+  "{b("phpbb")}/viewforum.php?f=3",
+]
 """
 
     # ----- what each site holds --------------------------------------------------------------
@@ -149,7 +153,9 @@ start_urls = ["{b("phpbb")}/viewforum.php?f=1", "{b("phpbb")}/viewforum.php?f=2"
     def _article(self, site: str, path: str) -> Article | None:
         return next((a for a in self.visible_articles(site) if a.path == path), None)
 
-    def _neighbours(self, site: str, article: Article) -> tuple[Article | None, Article | None, list[Article]]:
+    def _neighbours(
+        self, site: str, article: Article
+    ) -> tuple[Article | None, Article | None, list[Article]]:
         items = self.visible_articles(site)
         index = items.index(article)
         prev = items[index - 1] if index > 0 else None
@@ -163,8 +169,11 @@ start_urls = ["{b("phpbb")}/viewforum.php?f=1", "{b("phpbb")}/viewforum.php?f=2"
             return article
         from dataclasses import replace
 
-        return replace(article, paragraphs=[replacement, *article.paragraphs[1:]],
-                       updated=datetime(2026, 11, 26, 9, 0, tzinfo=UTC))  # fmt: skip
+        return replace(
+            article,
+            paragraphs=[replacement, *article.paragraphs[1:]],
+            updated=datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
+        )
 
     def _sellerledger(self, path: str, query: dict[str, list[str]]) -> Reply:
         items = list(reversed(self.visible_articles("sellerledger")))
@@ -205,10 +214,13 @@ start_urls = ["{b("phpbb")}/viewforum.php?f=1", "{b("phpbb")}/viewforum.php?f=2"
         if path == "/sitemap.xml":
             newest = items[0].published if items else datetime.now(UTC)
             entries = [
-                (f"{base}{a.path}", self._edited(a).lastmod,
-                 a.title if (newest - a.published).days < 2 else None)
+                (
+                    f"{base}{a.path}",
+                    self._edited(a).lastmod,
+                    a.title if (newest - a.published).days < 2 else None,
+                )
                 for a in items
-            ]  # fmt: skip
+            ]
             return _xml(render.urlset(entries, news=True), "application/xml", None)
         article = self._article("marketbeacon", path)
         if article is None:
@@ -223,10 +235,20 @@ start_urls = ["{b("phpbb")}/viewforum.php?f=1", "{b("phpbb")}/viewforum.php?f=2"
         base = self.base("kuajing")
         if path in ("/", "/index.html") or path.startswith("/list_"):
             page = int(path.removeprefix("/list_").removesuffix(".html")) if path.startswith("/list_") else 1
-            status, headers, body, modified = _paged(items, page, render.kuajing_listing)
-            return status, {"Content-Type": "text/html"}, body.decode("utf-8").encode("gbk", "replace"), modified
+            status, _headers, body, modified = _paged(items, page, render.kuajing_listing)
+            return (
+                status,
+                {"Content-Type": "text/html"},
+                body.decode("utf-8").encode("gbk", "replace"),
+                modified,
+            )
         if path == "/rss.xml":
-            return 200, {"Content-Type": "application/xml"}, render.kuajing_rss(items[:20], base).encode("gbk", "replace"), None
+            return (
+                200,
+                {"Content-Type": "application/xml"},
+                render.kuajing_rss(items[:20], base).encode("gbk", "replace"),
+                None,
+            )
         if path == "/sitemap.xml":
             entries = [(f"{base}{a.path}", self._edited(a).lastmod, None) for a in items]
             return _xml(render.urlset(entries), "application/xml", None)
@@ -248,9 +270,10 @@ start_urls = ["{b("phpbb")}/viewforum.php?f=1", "{b("phpbb")}/viewforum.php?f=2"
             per_page = 30
             chunk = ordered[page * per_page : (page + 1) * per_page]
             topic_list: dict[str, Any] = {
-                "can_create_topic": False, "per_page": per_page,
+                "can_create_topic": False,
+                "per_page": per_page,
                 "topics": [render.discourse_topic_summary(t, self.day) for t in chunk],
-            }  # fmt: skip
+            }
             if (page + 1) * per_page < len(ordered):
                 topic_list["more_topics_url"] = f"/latest?page={page + 1}"
             return _json({"users": [], "topic_list": topic_list})
@@ -262,7 +285,9 @@ start_urls = ["{b("phpbb")}/viewforum.php?f=1", "{b("phpbb")}/viewforum.php?f=2"
                 return _json({"errors": ["The requested URL or resource could not be found."]}, 404)
             if parts[-1] == "posts":
                 wanted = {int(i) for i in query.get("post_ids[]", []) if i.isdigit()}
-                numbers = [p.number for p in thread.visible_posts(self.day) if thread.id * 1000 + p.number in wanted]
+                numbers = [
+                    p.number for p in thread.visible_posts(self.day) if thread.id * 1000 + p.number in wanted
+                ]
                 posts = [render.discourse_post_json(thread, n, self.day) for n in numbers]
                 return _json({"post_stream": {"posts": posts}, "id": thread.id})
             return _json(render.discourse_topic_json(thread, self.day))
@@ -322,7 +347,7 @@ def _handler(world: DemoWorld, site: str) -> type[BaseHTTPRequestHandler]:
         server_version = "DemoWorld/1.0"
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             with world.lock:
                 world.sites[site].requests.append(self.path)
@@ -352,7 +377,7 @@ def _handler(world: DemoWorld, site: str) -> type[BaseHTTPRequestHandler]:
                     return False
             return False
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     return Handler

@@ -7,6 +7,7 @@ feeds and sitemap are malformed or carry an XML entity-expansion bomb.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -22,11 +23,23 @@ other link here breaks in its own way: a missing page, a server error, a page th
 a redirect loop, a redirect to another host, a PDF, a page larger than the limit and binary junk.</p>
 <p>Its text is long enough to be judged an article by content alone, and it carries its date in
 JSON-LD, which is where most news sites put it nowadays.</p></article></body></html>"""
-BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">'
-        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><rss version="2.0"><channel><title>&lol3;</title>'
-        b"<item><link>http://127.0.0.1/x.html</link></item></channel></rss>")  # fmt: skip
-LINKS = ["ok.html", "missing.html", "error.html", "slow.html", "loop1.html", "away.html", "file.pdf",
-         "huge.html", "garbage.html", "private/secret.html"]  # fmt: skip
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><rss version="2.0"><channel><title>&lol3;</title>'
+    b"<item><link>http://127.0.0.1/x.html</link></item></channel></rss>"
+)
+LINKS = [
+    "ok.html",
+    "missing.html",
+    "error.html",
+    "slow.html",
+    "loop1.html",
+    "away.html",
+    "file.pdf",
+    "huge.html",
+    "garbage.html",
+    "private/secret.html",
+]
 
 
 class TroubleSite:
@@ -82,7 +95,11 @@ article_url_pattern = "\\\\.(html|pdf)$"
         if path == "/file.pdf":
             return 200, {"Content-Type": "application/pdf"}, b"%PDF-1.4\n" + bytes(range(256)) * 4
         if path == "/huge.html":
-            return 200, html, b"<html><body>" + b"<p>padding text</p>" * (self.huge_bytes // 18) + b"</body></html>"
+            return (
+                200,
+                html,
+                b"<html><body>" + b"<p>padding text</p>" * (self.huge_bytes // 18) + b"</body></html>",
+            )
         if path == "/garbage.html":
             return 200, {"Content-Type": "text/html"}, random.Random(7).randbytes(20_000)
         if path == "/bomb.xml":
@@ -99,7 +116,7 @@ article_url_pattern = "\\\\.(html|pdf)$"
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 site.requests.append(self.path)
                 status, headers, body = site.reply(urlsplit(self.path).path)
                 self.send_response(status)
@@ -107,12 +124,10 @@ article_url_pattern = "\\\\.(html|pdf)$"
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         return Handler

@@ -21,7 +21,10 @@ def main() -> None:
     for review in sorted(review_dir.glob("*.second.jsonl")):
         batch = review.name.split(".")[0]
         first = {}
-        for path in (ROOT / "data" / "training" / f"{batch}.jsonl", ROOT / "data" / "training" / "reserved" / "reserved-events.jsonl"):
+        for path in (
+            ROOT / "data" / "training" / f"{batch}.jsonl",
+            ROOT / "data" / "training" / "reserved" / "reserved-events.jsonl",
+        ):
             for line in path.read_text(encoding="utf-8").splitlines():
                 doc = json.loads(line)
                 first.setdefault(doc["id"], doc.get("first_reading", doc["labels"]))
@@ -32,7 +35,10 @@ def main() -> None:
             first_all.append(set(first[row["id"]]))
             second_all.append(set(row["labels"]))
             if set(row["labels"]) != set(first[row["id"]]):
-                print(f"   {row['id']}: first {sorted(first[row['id']])} second {sorted(row['labels'])}  {row.get('note', '')[:120]}")
+                print(
+                    f"   {row['id']}: first {sorted(first[row['id']])} second {sorted(row['labels'])}"
+                    f"  {row.get('note', '')[:120]}"
+                )
     print(f"all: {len(first_all)} documents")
     for label in LABELS:
         kappa = cohen_kappa_score([label in f for f in first_all], [label in s for s in second_all])

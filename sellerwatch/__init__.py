@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from sellerwatch.api import (  # noqa: E402
+from sellerwatch.api import (
     documents,
     feed,
     incident_documents,
@@ -18,5 +18,11 @@ from sellerwatch.api import (  # noqa: E402
 )
 
 __all__ = [
-    "documents", "feed", "incident_documents", "incidents", "plot_incident", "relabel", "timeline",
-]  # fmt: skip
+    "documents",
+    "feed",
+    "incident_documents",
+    "incidents",
+    "plot_incident",
+    "relabel",
+    "timeline",
+]

@@ -37,23 +37,51 @@ def documents(db: str | Store | None = None) -> pd.DataFrame:
     rows = []
     for doc in store.iter_documents():
         model = latest.get(doc["id"]) or {}
-        rows.append({
-            "doc_id": doc["id"], "url": doc["url"], "source": doc["source"], "kind": doc["kind"],
-            "title": doc["title"], "author": doc["author"], "published": doc["published"],
-            "platform": doc["platform"] or "other", "text": doc["text"],
-            "labels": model.get("labels", []), "scores": model.get("scores", {}),
-            "model_version": model.get("model_version"), "gold_labels": gold.get(doc["id"]),
-            "incident_id": memberships.get(doc["id"]),
-        })  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["doc_id", "url", "source", "kind", "title", "author", "published",
-                                        "platform", "text", "labels", "scores", "model_version",
-                                        "gold_labels", "incident_id"])  # fmt: skip
+        rows.append(
+            {
+                "doc_id": doc["id"],
+                "url": doc["url"],
+                "source": doc["source"],
+                "kind": doc["kind"],
+                "title": doc["title"],
+                "author": doc["author"],
+                "published": doc["published"],
+                "platform": doc["platform"] or "other",
+                "text": doc["text"],
+                "labels": model.get("labels", []),
+                "scores": model.get("scores", {}),
+                "model_version": model.get("model_version"),
+                "gold_labels": gold.get(doc["id"]),
+                "incident_id": memberships.get(doc["id"]),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "doc_id",
+            "url",
+            "source",
+            "kind",
+            "title",
+            "author",
+            "published",
+            "platform",
+            "text",
+            "labels",
+            "scores",
+            "model_version",
+            "gold_labels",
+            "incident_id",
+        ],
+    )
     frame["published"] = pd.to_datetime(frame["published"], utc=True)
     frame["kind"] = frame["kind"].astype(pd.CategoricalDtype(["news", "forum"]))
     frame["platform"] = _categorical_platform(frame["platform"])
     frame["source"] = frame["source"].astype("category")
     for label in LABELS:
-        frame[f"score_{label}"] = frame["scores"].map(lambda s, label=label: (s or {}).get(label)).astype("Float64")
+        frame[f"score_{label}"] = (
+            frame["scores"].map(lambda s, label=label: (s or {}).get(label)).astype("Float64")
+        )
     return frame
 
 
@@ -100,19 +128,25 @@ def plot_incident(incident_id: str, *, feed_dir: str | Path, ax: Any = None) -> 
     rows = rows[rows["incident_id"] == incident_id]
     if rows.empty:
         raise KeyError(f"no incident {incident_id!r} in {feed_dir}")
-    pivot = rows.pivot_table(index="date", columns="label", values="article_count", aggfunc="sum",
-                             observed=True).fillna(0)  # fmt: skip
+    pivot = rows.pivot_table(
+        index="date", columns="label", values="article_count", aggfunc="sum", observed=True
+    ).fillna(0)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3))
     pivot.index = pivot.index.strftime("%Y-%m-%d")
-    pivot.plot.bar(stacked=True, ax=ax, color={"brand_removal": "#d62728", "apology": "#2ca02c",
-                                               "policy_tightening": "#1f77b4"})  # fmt: skip
+    pivot.plot.bar(
+        stacked=True,
+        ax=ax,
+        color={"brand_removal": "#d62728", "apology": "#2ca02c", "policy_tightening": "#1f77b4"},
+    )
     ax.set_title(f"Incident {incident_id}: documents per day")
     ax.set_xlabel("")
     return ax
 
 
-def relabel(doc_id: str, labels: list[str], *, by: str, note: str = "", db: str | Store | None = None) -> None:
+def relabel(
+    doc_id: str, labels: list[str], *, by: str, note: str = "", db: str | Store | None = None
+) -> None:
     """Record a hand label for a document; it is kept apart from the model's and wins in the feed."""
     unknown = set(labels) - set(LABELS)
     if unknown:
@@ -130,14 +164,21 @@ def export_jsonl(store: Store, path: Path) -> int:
     with tmp.open("w", encoding="utf-8") as out:
         for row in frame.itertuples(index=False):
             record = {
-                "id": row.doc_id, "url": row.url, "source": str(row.source), "kind": str(row.kind),
-                "title": row.title, "author": row.author,
+                "id": row.doc_id,
+                "url": row.url,
+                "source": str(row.source),
+                "kind": str(row.kind),
+                "title": row.title,
+                "author": row.author,
                 "published": row.published.isoformat() if pd.notna(row.published) else None,
-                "platform": str(row.platform), "text": row.text,
+                "platform": str(row.platform),
+                "text": row.text,
                 "labels": row.gold_labels if row.gold_labels is not None else row.labels,
-                "model_labels": row.labels, "scores": row.scores, "model_version": row.model_version,
+                "model_labels": row.labels,
+                "scores": row.scores,
+                "model_version": row.model_version,
                 "incident_id": row.incident_id,
-            }  # fmt: skip
+            }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     tmp.replace(path)
     return len(frame)

@@ -19,10 +19,11 @@ class CommandError(RuntimeError):
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", default=None,
+        "--db",
+        default=None,
         help="database URL (default: $SELLERWATCH_DB, else sqlite:///sellerwatch.sqlite); "
         "PostgreSQL: postgresql+psycopg://user@host/db",
-    )  # fmt: skip
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,13 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    demo = commands.add_parser("demo", help="serve the offline demo world and run two nights of the job on it")
+    demo = commands.add_parser(
+        "demo", help="serve the offline demo world and run two nights of the job on it"
+    )
     demo.add_argument("--out", type=Path, default=Path("demo-out"), help="output folder (default: demo-out)")
 
     crawl = commands.add_parser("crawl", help="crawl the sources of a sources file into the store")
     crawl.add_argument("--sources", type=Path, required=True, help="sources file (TOML)")
     _db_arg(crawl)
-    crawl.add_argument("--source", action="append", dest="names", metavar="NAME", help="crawl only this source (repeatable)")
+    crawl.add_argument(
+        "--source", action="append", dest="names", metavar="NAME", help="crawl only this source (repeatable)"
+    )
     crawl.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
 
     export = commands.add_parser("export", help="write documents with text, labels and incident as JSONL")
@@ -53,23 +58,35 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url", help="the URL the page was fetched from (for relative links and dates)")
 
     train = commands.add_parser("train", help="train the classifier on labelled JSONL")
-    train.add_argument("--data", nargs="+", type=Path, help="training JSONL files (default: data/training/*.jsonl)")
-    train.add_argument("--model", type=Path, help="where to write the model (default: the bundled model path)")
+    train.add_argument(
+        "--data", nargs="+", type=Path, help="training JSONL files (default: data/training/*.jsonl)"
+    )
+    train.add_argument(
+        "--model", type=Path, help="where to write the model (default: the bundled model path)"
+    )
     train.add_argument("--seed", type=int, default=13)
 
-    evaluate = commands.add_parser("evaluate", help="per-label precision/recall/F1 of the model on labelled JSONL")
+    evaluate = commands.add_parser(
+        "evaluate", help="per-label precision/recall/F1 of the model on labelled JSONL"
+    )
     evaluate.add_argument("--data", type=Path, required=True)
     evaluate.add_argument("--model", type=Path)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
-    classify = commands.add_parser("classify", help="label documents: a JSONL file, or what is new in the store")
+    classify = commands.add_parser(
+        "classify", help="label documents: a JSONL file, or what is new in the store"
+    )
     classify.add_argument("--input", type=Path, help="IN.jsonl (with --output)")
     classify.add_argument("--output", type=Path, help="OUT.jsonl")
     classify.add_argument("--model", type=Path)
-    classify.add_argument("--explain", action="store_true", help="show the terms that pushed each document into each label")
+    classify.add_argument(
+        "--explain", action="store_true", help="show the terms that pushed each document into each label"
+    )
     _db_arg(classify)
 
-    timeline = commands.add_parser("timeline", help="group labelled documents into incidents and write the feed")
+    timeline = commands.add_parser(
+        "timeline", help="group labelled documents into incidents and write the feed"
+    )
     timeline.add_argument("--input", type=Path, help="LABELLED.jsonl (default: the store)")
     timeline.add_argument("--out", type=Path, required=True, help="feed folder")
     _db_arg(timeline)
@@ -184,10 +201,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "demo": cmd_demo, "crawl": cmd_crawl, "export": cmd_export,
-    "extract": cmd_extract, "train": cmd_train, "evaluate": cmd_evaluate,
-    "classify": cmd_classify, "timeline": cmd_timeline, "nightly": cmd_nightly,
-}  # fmt: skip
+    "demo": cmd_demo,
+    "crawl": cmd_crawl,
+    "export": cmd_export,
+    "extract": cmd_extract,
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "classify": cmd_classify,
+    "timeline": cmd_timeline,
+    "nightly": cmd_nightly,
+}
 
 
 if __name__ == "__main__":

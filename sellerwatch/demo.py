@@ -11,14 +11,22 @@ from demoworld import DemoWorld
 from sellerwatch.nightly import EXIT_OK, run_nightly
 
 # The demo world's servers answer at once: no need to wait between requests.
-DEMO_CRAWL_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
+DEMO_CRAWL_SETTINGS = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+}
 
 
 def run_demo(out: Path) -> int:
     out = out.resolve()
     feed_dir = out / "feed"
     db_file = out / "demo.sqlite"
-    for stale in (db_file, db_file.with_name(db_file.name + "-wal"), db_file.with_name(db_file.name + "-shm")):
+    for stale in (
+        db_file,
+        db_file.with_name(db_file.name + "-wal"),
+        db_file.with_name(db_file.name + "-shm"),
+    ):
         stale.unlink(missing_ok=True)
     shutil.rmtree(feed_dir, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
@@ -37,8 +45,13 @@ def run_demo(out: Path) -> int:
             ids_after[night] = set(pd.read_csv(feed_dir / "incidents.csv", dtype="string")["incident_id"])
     kept = ids_after[1] & ids_after[2]
     print("\n=== demo summary ===")
-    print(f"incidents after night 1: {len(ids_after[1])}; after night 2: {len(ids_after[2])}; "
-          f"IDs kept: {len(kept)} of {len(ids_after[1])}")  # fmt: skip
-    print(f"feed: {feed_dir}  (articles.csv, incidents.csv, timeline.csv, datapackage.json, timeline.png, manifest.json)")
+    print(
+        f"incidents after night 1: {len(ids_after[1])}; after night 2: {len(ids_after[2])}; "
+        f"IDs kept: {len(kept)} of {len(ids_after[1])}"
+    )
+    print(
+        f"feed: {feed_dir}  (articles.csv, incidents.csv, timeline.csv, datapackage.json,"
+        " timeline.png, manifest.json)"
+    )
     print(f"report: {feed_dir / 'report.html'}   store: {db_url}   sources: {out / 'demo-sources.toml'}")
     return EXIT_OK

@@ -28,15 +28,19 @@ def incident_svg(rows: pd.DataFrame, width: int = 900, height: int = 90) -> str:
     days = pd.to_datetime(rows["date"])
     start, end = days.min(), days.max()
     span = max((end - start).days, 1)
-    parts = [f'<svg class="incident-chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-             f'<line x1="40" y1="{height - 20}" x2="{width - 10}" y2="{height - 20}" stroke="#999"/>']  # fmt: skip
+    parts = [
+        f'<svg class="incident-chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+        f'<line x1="40" y1="{height - 20}" x2="{width - 10}" y2="{height - 20}" stroke="#999"/>',
+    ]
     for (_, row), day in zip(rows.iterrows(), days, strict=True):
         x = 40 + (width - 60) * (day - start).days / span
         y = height - 28 - 18 * LABELS.index(row["label"])
         size = 6 + 3 * min(int(row["article_count"]) + int(row.get("reply_count", 0) or 0) // 5, 6)
         title = f"{row['date']} {row['label']}: {row['article_count']} documents, {row.get('reply_count', 0)} replies"
-        parts.append(f'<rect x="{x - size / 2:.1f}" y="{y - size / 2:.1f}" width="{size}" height="{size}" '
-                     f'fill="{COLOURS[row["label"]]}"><title>{escape(title)}</title></rect>')  # fmt: skip
+        parts.append(
+            f'<rect x="{x - size / 2:.1f}" y="{y - size / 2:.1f}" width="{size}" height="{size}" '
+            f'fill="{COLOURS[row["label"]]}"><title>{escape(title)}</title></rect>'
+        )
     parts.append(f'<text x="40" y="{height - 4}" font-size="11">{start:%Y-%m-%d}</text>')
     parts.append(f'<text x="{width - 80}" y="{height - 4}" font-size="11">{end:%Y-%m-%d}</text></svg>')
     return "".join(parts)
@@ -45,8 +49,9 @@ def incident_svg(rows: pd.DataFrame, width: int = 900, height: int = 90) -> str:
 def _chips(labels: str) -> str:
     return "".join(
         f'<span class="chip" style="background:{COLOURS[label]}">{label.replace("_", " ")}</span>'
-        for label in str(labels).split(";") if label in COLOURS
-    )  # fmt: skip
+        for label in str(labels).split(";")
+        if label in COLOURS
+    )
 
 
 def render_report(report: dict[str, Any], feed: Feed) -> str:
@@ -80,13 +85,15 @@ def render_report(report: dict[str, Any], feed: Feed) -> str:
         ok = source["status"] == "finished" and not source.get("error")
         failures = ", ".join(f"{k}: {v}" for k, v in sorted(source.get("failures", {}).items())) or "—"
         health_rows.append(
-            f"<tr><td>{escape(source['source'])}</td><td class=\"{'ok' if ok else 'bad'}\">{escape(source['status'])}</td>"
+            f'<tr><td>{escape(source["source"])}</td><td class="{"ok" if ok else "bad"}">{escape(source["status"])}</td>'
             f"<td>{source['fetched']}</td><td>{source['new']}</td><td>{source['changed']}</td>"
             f"<td>{source.get('posts_new', 0)}</td><td>{escape(failures)}</td></tr>"
         )
     classified = report.get("classified") or {}
     errors = "".join(f'<p class="bad">{escape(e)}</p>' for e in report.get("errors", []))
-    legend = "".join(f'<span style="color:{c}">■ {label.replace("_", " ")}</span>' for label, c in COLOURS.items())
+    legend = "".join(
+        f'<span style="color:{c}">■ {label.replace("_", " ")}</span>' for label, c in COLOURS.items()
+    )
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>SellerWatch nightly report {escape(report.get("started", ""))}</title><style>{CSS}</style></head><body>
 <h1>SellerWatch nightly report</h1>

@@ -38,11 +38,14 @@ def incident_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, lis
     old = before.set_index("incident_id")
     new_ids = [i for i in after["incident_id"] if i not in old.index]
     updated = [
-        row.incident_id for row in after.itertuples()
+        row.incident_id
+        for row in after.itertuples()
         if row.incident_id in old.index
-        and (str(row.article_count) != str(old.loc[row.incident_id, "article_count"])
-             or str(getattr(row, "reply_count", "")) != str(old.loc[row.incident_id].get("reply_count", "")))
-    ]  # fmt: skip
+        and (
+            str(row.article_count) != str(old.loc[row.incident_id, "article_count"])
+            or str(getattr(row, "reply_count", "")) != str(old.loc[row.incident_id].get("reply_count", ""))
+        )
+    ]
     return {"new": new_ids, "updated": updated}
 
 
@@ -68,11 +71,20 @@ def run_nightly(
         return EXIT_LOCKED
 
 
-def _run(sources_file: Path, db_url: str, out: Path, model_path: Path | None,
-         crawl_settings: dict[str, Any], quiet: bool) -> int:  # fmt: skip
+def _run(
+    sources_file: Path,
+    db_url: str,
+    out: Path,
+    model_path: Path | None,
+    crawl_settings: dict[str, Any],
+    quiet: bool,
+) -> int:
     started = datetime.now(UTC)
     durations: dict[str, float] = {}
-    report: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "sources_file": str(sources_file)}
+    report: dict[str, Any] = {
+        "started": started.isoformat(timespec="seconds"),
+        "sources_file": str(sources_file),
+    }
     errors: list[str] = []
     try:
         sources = load_sources(sources_file)
@@ -106,7 +118,7 @@ def _run(sources_file: Path, db_url: str, out: Path, model_path: Path | None,
             feed = build_feed(docs, previous=store.incident_memberships(), replies=replies)
             publish(feed, out)
             store.save_incident_memberships(feed.memberships)
-        except Exception as exc:  # noqa: BLE001 - any aggregation failure must leave the feed as it was
+        except Exception as exc:
             errors.append(f"aggregation failed: {type(exc).__name__}: {exc}")
             feed = None
         durations["timeline"] = time.monotonic() - clock
@@ -127,11 +139,16 @@ def _run(sources_file: Path, db_url: str, out: Path, model_path: Path | None,
         if feed is not None:
             print(summary(feed, out))
             changes = report["incidents"]
-            print(f"incidents: {len(changes['new'])} new, {len(changes['updated'])} updated, {changes['total']} in all")
+            print(
+                f"incidents: {len(changes['new'])} new, {len(changes['updated'])} updated, "
+                f"{changes['total']} in all"
+            )
         for error in errors:
             print(f"ERROR: {error} (feed in {out} left at its last good version)", file=sys.stderr)
         print(f"run report: {out / 'runs' / f'{stamp}.json'}; took {sum(durations.values()):.1f}s")
     if errors:
         return EXIT_FAILED
-    failed_sources = [r.source for r in results if r.status != "finished" or r.failures.get("robots_disallowed")]
+    failed_sources = [
+        r.source for r in results if r.status != "finished" or r.failures.get("robots_disallowed")
+    ]
     return EXIT_PARTIAL if failed_sources else EXIT_OK

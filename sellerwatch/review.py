@@ -15,15 +15,25 @@ def demo_truth(docs: pd.DataFrame) -> pd.DataFrame:
 
     truth = pd.DataFrame(ground_truth())
     paths = docs["url"].str.replace(r"^https?://[^/]+", "", regex=True)
-    site_of = {"sellerledger": "sellerledger", "marketbeacon": "marketbeacon", "kuajing": "kuajing",
-               "seller-circle": "discourse", "sellers-board": "phpbb"}  # fmt: skip
+    site_of = {
+        "sellerledger": "sellerledger",
+        "marketbeacon": "marketbeacon",
+        "kuajing": "kuajing",
+        "seller-circle": "discourse",
+        "sellers-board": "phpbb",
+    }
     keyed = docs.assign(path=paths, site=docs["source"].astype(str).map(site_of))
-    merged = keyed.merge(truth[["site", "path", "labels"]].rename(columns={"labels": "true_labels"}),
-                         on=["site", "path"], how="inner")  # fmt: skip
+    merged = keyed.merge(
+        truth[["site", "path", "labels"]].rename(columns={"labels": "true_labels"}),
+        on=["site", "path"],
+        how="inner",
+    )
     return merged
 
 
-def metrics_table(frame: pd.DataFrame, *, predicted: str = "labels", truth: str = "true_labels") -> pd.DataFrame:
+def metrics_table(
+    frame: pd.DataFrame, *, predicted: str = "labels", truth: str = "true_labels"
+) -> pd.DataFrame:
     y_true = np.array([[label in t for label in LABELS] for t in frame[truth]], dtype=int)
     y_pred = np.array([[label in p for label in LABELS] for p in frame[predicted]], dtype=int)
     metrics = label_metrics(y_true, y_pred)
@@ -37,8 +47,15 @@ def errors(frame: pd.DataFrame) -> pd.DataFrame:
         missed = sorted(set(row.true_labels) - set(row.labels))
         extra = sorted(set(row.labels) - set(row.true_labels))
         if missed or extra:
-            rows.append({"doc_id": row.doc_id, "title": row.title, "missed": missed, "extra": extra,
-                         **{label: round(float(row.scores.get(label, 0.0)), 3) for label in LABELS}})  # fmt: skip
+            rows.append(
+                {
+                    "doc_id": row.doc_id,
+                    "title": row.title,
+                    "missed": missed,
+                    "extra": extra,
+                    **{label: round(float(row.scores.get(label, 0.0)), 3) for label in LABELS},
+                }
+            )
     return pd.DataFrame(rows, columns=["doc_id", "title", "missed", "extra", *LABELS])
 
 

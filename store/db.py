@@ -27,9 +27,18 @@ DEFAULT_DB_PATH = Path("sellerwatch.sqlite")
 UpsertOutcome = Literal["new", "changed", "unchanged"]
 
 DOCUMENT_FIELDS = (
-    "url", "source", "kind", "title", "author", "published", "updated", "text", "language",
-    "platform", "extra",
-)  # fmt: skip
+    "url",
+    "source",
+    "kind",
+    "title",
+    "author",
+    "published",
+    "updated",
+    "text",
+    "language",
+    "platform",
+    "extra",
+)
 
 
 class StoreError(RuntimeError):
@@ -222,9 +231,7 @@ class Store:
 
     def get_document(self, doc_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(schema.documents).where(schema.documents.c.id == doc_id)
-            ).first()
+            row = conn.execute(select(schema.documents).where(schema.documents.c.id == doc_id)).first()
         return dict(row._mapping) if row else None
 
     def iter_documents(self, *, source: str | None = None) -> Iterator[dict[str, Any]]:
@@ -238,8 +245,7 @@ class Store:
     def count(self, table: str) -> int:
         with self.engine.connect() as conn:
             return int(
-                conn.execute(select(func.count()).select_from(schema.metadata.tables[table]))
-                .scalar_one()
+                conn.execute(select(func.count()).select_from(schema.metadata.tables[table])).scalar_one()
             )
 
     def known_documents(self, source: str) -> dict[str, dict[str, Any]]:
@@ -369,9 +375,7 @@ class Store:
 
     def failures(self, run_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(schema.crawl_failures).where(schema.crawl_failures.c.run_id == run_id)
-            )
+            rows = conn.execute(select(schema.crawl_failures).where(schema.crawl_failures.c.run_id == run_id))
             return [dict(row._mapping) for row in rows]
 
     def last_run_finished(self, source: str) -> bool:
@@ -379,10 +383,7 @@ class Store:
         runs = schema.crawl_runs
         with self.engine.connect() as conn:
             status = conn.execute(
-                select(runs.c.status)
-                .where(runs.c.source == source)
-                .order_by(runs.c.id.desc())
-                .limit(1)
+                select(runs.c.status).where(runs.c.source == source).order_by(runs.c.id.desc()).limit(1)
             ).scalar_one_or_none()
         return status == "finished"
 
@@ -443,15 +444,17 @@ class Store:
         """Per document: the labels and scores of the newest model that labelled it."""
         lab = schema.labels
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(lab).order_by(lab.c.document_id, lab.c.labelled_at, lab.c.label)
-            ).all()
+            rows = conn.execute(select(lab).order_by(lab.c.document_id, lab.c.labelled_at, lab.c.label)).all()
         latest: dict[str, dict[str, Any]] = {}
         for row in rows:
             entry = latest.get(row.document_id)
             if entry is None or entry["labelled_at"] < row.labelled_at:
-                entry = {"labelled_at": row.labelled_at, "model_version": row.model_version,
-                         "labels": [], "scores": {}}  # fmt: skip
+                entry = {
+                    "labelled_at": row.labelled_at,
+                    "model_version": row.model_version,
+                    "labels": [],
+                    "scores": {},
+                }
                 latest[row.document_id] = entry
             if row.model_version != entry["model_version"]:
                 continue
@@ -460,16 +463,11 @@ class Store:
                 entry["labels"].append(row.label)
         return latest
 
-    def set_gold_labels(
-        self, doc_id: str, labels: Iterable[str], *, by: str, note: str = ""
-    ) -> None:
-        values = {"labels": sorted(set(labels)), "labelled_by": by, "note": note,
-                  "labelled_at": now()}  # fmt: skip
+    def set_gold_labels(self, doc_id: str, labels: Iterable[str], *, by: str, note: str = "") -> None:
+        values = {"labels": sorted(set(labels)), "labelled_by": by, "note": note, "labelled_at": now()}
         with self.engine.begin() as conn:
             statement = _insert(conn, schema.gold_labels).values(document_id=doc_id, **values)
-            conn.execute(
-                statement.on_conflict_do_update(index_elements=["document_id"], set_=values)
-            )
+            conn.execute(statement.on_conflict_do_update(index_elements=["document_id"], set_=values))
 
     def gold_labels(self) -> dict[str, list[str]]:
         with self.engine.connect() as conn:

@@ -22,7 +22,6 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 
-
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC timestamp on every backend (SQLite keeps no offset of its own)."""
 

@@ -21,8 +21,13 @@ SHARED = Path(os.environ.get("SELLERWATCH_SHARED", REPO.parent / "shared"))
 PG_ADMIN_URL = os.environ.get("SELLERWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("SELLERWATCH_TEST_REDIS", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-FAST_CRAWL = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-              "RETRY_TIMES": 1, "DOWNLOAD_TIMEOUT": 5}  # fmt: skip
+FAST_CRAWL = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "RETRY_TIMES": 1,
+    "DOWNLOAD_TIMEOUT": 5,
+}
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -71,9 +76,9 @@ def postgres_url() -> Iterator[str]:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-            ))  # fmt: skip
+            conn.execute(
+                text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 

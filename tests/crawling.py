@@ -11,8 +11,14 @@ from store import Store
 from tests.conftest import FAST_CRAWL
 
 
-def crawl_toml(toml: str, tmp_path: Path, db_url: str, *, names: list[str] | None = None,
-               settings: dict[str, Any] | None = None) -> list[SourceResult]:  # fmt: skip
+def crawl_toml(
+    toml: str,
+    tmp_path: Path,
+    db_url: str,
+    *,
+    names: list[str] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> list[SourceResult]:
     path = tmp_path / "sources.toml"
     path.write_text(toml, encoding="utf-8")
     sources = load_sources(path)

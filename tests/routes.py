@@ -32,7 +32,7 @@ class RouteServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 owner.requests.append(self.path)
                 status, content_type, body = owner.routes.get(
                     self.path, owner.routes.get(self.path.split("?")[0], (404, "text/plain", b"not found"))
@@ -43,7 +43,7 @@ class RouteServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         return Handler

@@ -28,7 +28,7 @@ def corpus() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def model():  # noqa: ANN201
+def model():
     return load_model()
 
 
@@ -98,7 +98,7 @@ def test_second_reading_agreement_is_recorded() -> None:
         assert {d["id"] for d in read_jsonl(path)} <= ids
 
 
-def test_model_card_pins_the_training_data(model) -> None:  # noqa: ANN001
+def test_model_card_pins_the_training_data(model) -> None:
     card = model.card
     assert card["labels"] == list(LABELS)
     assert card["training_data"]["sha256"] == data_hash(training_files()), "retrain: sellerwatch train"
@@ -106,16 +106,18 @@ def test_model_card_pins_the_training_data(model) -> None:  # noqa: ANN001
     assert card["cross_validation"]["metrics"]["macro"]["f1"] >= 0.85
 
 
-def test_seed_article_gets_all_three_labels(model, shared: Path) -> None:  # noqa: ANN001
+def test_seed_article_gets_all_three_labels(model, shared: Path) -> None:
     text = (shared / "seed" / "amazon-apologizes-for-system-failure.txt").read_text(encoding="utf-8")
     body = text.split("\nAmazon Platform\n", 1)[0]
-    _, predicted = model.predict([{"id": "seed", "title": "Amazon apologizes for system failure", "text": body}])
+    _, predicted = model.predict(
+        [{"id": "seed", "title": "Amazon apologizes for system failure", "text": body}]
+    )
     assert [label for label, p in zip(LABELS, predicted[0], strict=True) if p] == list(LABELS)
 
 
 def test_training_is_deterministic(corpus: list[dict], tmp_path: Path) -> None:
-    from classifier.model import build_pipeline
     from classifier.data import model_input
+    from classifier.model import build_pipeline
 
     sample = corpus[::4]
     texts, y = [model_input(d) for d in sample], label_matrix(sample)
@@ -137,33 +139,68 @@ def test_a_damaged_model_fails_with_a_clear_message(tmp_path: Path, damage: str)
         card["labels"] = ["spam", "ham"]
     elif damage == "sklearn_version":
         card["versions"]["scikit-learn"] = "0.24.2"
-    if damage in ("card_labels", "sklearn_version"):
-        card_path(model_file).write_text(json.dumps(card))
-    elif damage != "card_missing":
+    if damage in ("card_labels", "sklearn_version") or damage != "card_missing":
         card_path(model_file).write_text(json.dumps(card))
     with pytest.raises(ModelError) as error:
         load_model(model_file)
     assert str(model_file) in str(error.value) or str(card_path(model_file)) in str(error.value)
-    run = subprocess.run([sys.executable, "-m", "sellerwatch.cli", "evaluate", "--data",
-                          str(ROOT / "data" / "training" / "b1.jsonl"), "--model", str(model_file)],
-                         capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sellerwatch.cli",
+            "evaluate",
+            "--data",
+            str(ROOT / "data" / "training" / "b1.jsonl"),
+            "--model",
+            str(model_file),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert run.returncode == 1
     assert "Traceback" not in run.stderr and "error:" in run.stderr
 
 
 def test_classify_file_and_explain(tmp_path: Path) -> None:
     docs = [
-        {"id": "x1", "url": "https://n.example/1", "source": "n", "published": "2026-01-05",
-         "title": "Walmart removes dozens of brands from its Brand Portal",
-         "text": "Walmart deleted brand listings and revoked Brand Portal access for sellers that lacked "
-                 "registered trademarks, a move sellers called a purge of brands."},
-        {"id": "x2", "url": "https://n.example/2", "source": "n", "published": "2026-01-06",
-         "title": "Five packaging ideas for the holidays", "text": "Gift wrap and inserts that delight buyers."},
-    ]  # fmt: skip
+        {
+            "id": "x1",
+            "url": "https://n.example/1",
+            "source": "n",
+            "published": "2026-01-05",
+            "title": "Walmart removes dozens of brands from its Brand Portal",
+            "text": "Walmart deleted brand listings and revoked Brand Portal access for sellers that lacked "
+            "registered trademarks, a move sellers called a purge of brands.",
+        },
+        {
+            "id": "x2",
+            "url": "https://n.example/2",
+            "source": "n",
+            "published": "2026-01-06",
+            "title": "Five packaging ideas for the holidays",
+            "text": "Gift wrap and inserts that delight buyers.",
+        },
+    ]
     source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_text("".join(json.dumps(d) + "\n" for d in docs))
-    run = subprocess.run([sys.executable, "-m", "sellerwatch.cli", "classify", "--input", str(source),
-                          "--output", str(target), "--explain"], capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sellerwatch.cli",
+            "classify",
+            "--input",
+            str(source),
+            "--output",
+            str(target),
+            "--explain",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert run.returncode == 0, run.stderr
     out = [json.loads(line) for line in target.read_text().splitlines()]
     assert "brand_removal" in out[0]["labels"] and out[1]["labels"] == []
@@ -172,7 +209,7 @@ def test_classify_file_and_explain(tmp_path: Path) -> None:
     assert "classified 2 documents" in run.stdout
 
 
-def test_quality_gate_on_real_articles(model, shared: Path) -> None:  # noqa: ANN001
+def test_quality_gate_on_real_articles(model, shared: Path) -> None:
     """Per-label F1 on held-out real articles may not fall below the pinned floors."""
     from classifier.metrics import label_metrics
 

@@ -14,8 +14,9 @@ COMMANDS = ["demo", "crawl", "export", "extract", "train", "evaluate", "classify
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sellerwatch.cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=env)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "sellerwatch.cli", *args], capture_output=True, text=True, cwd=ROOT, env=env
+    )
 
 
 def test_help_lists_every_command() -> None:
@@ -38,7 +39,9 @@ def test_unknown_command_and_option_exit_2() -> None:
 
 
 def test_missing_database_folder(tmp_path: Path) -> None:
-    result = run("export", "--db", f"sqlite:///{tmp_path}/no/such/dir/db.sqlite", "--output", str(tmp_path / "o.jsonl"))
+    result = run(
+        "export", "--db", f"sqlite:///{tmp_path}/no/such/dir/db.sqlite", "--output", str(tmp_path / "o.jsonl")
+    )
     assert result.returncode == 1
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
 
@@ -47,7 +50,11 @@ def test_unreadable_database(tmp_path: Path) -> None:
     path = tmp_path / "garbage.sqlite"
     path.write_bytes(b"this is not a database" * 100)
     result = run("export", "--db", f"sqlite:///{path}", "--output", str(tmp_path / "o.jsonl"))
-    assert result.returncode == 1 and "cannot open database" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 1
+        and "cannot open database" in result.stderr
+        and "Traceback" not in result.stderr
+    )
 
 
 def test_foreign_schema_version(tmp_path: Path) -> None:
@@ -80,9 +87,12 @@ def test_extract_prints_one_json_object_per_file(tmp_path: Path) -> None:
     import json
 
     page = tmp_path / "a.html"
-    page.write_text("<html><head><title>T</title><meta property='article:published_time' content='2026-01-02T03:04:05Z'>"
-                    "</head><body><article><h1>Headline here</h1><p>" + "The sellers said that their brands were removed from the store, and it was a shock. " * 30 +
-                    "</p></article></body></html>")  # fmt: skip
+    page.write_text(
+        "<html><head><title>T</title><meta property='article:published_time' content='2026-01-02T03:04:05Z'>"
+        "</head><body><article><h1>Headline here</h1><p>"
+        + "The sellers said that their brands were removed from the store, and it was a shock. " * 30
+        + "</p></article></body></html>"
+    )
     result = run("extract", str(page), str(tmp_path / "missing.html"), "--url", "https://x.example/a")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 1 and lines[0]["title"] == "Headline here"

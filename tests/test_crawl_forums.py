@@ -69,13 +69,19 @@ def test_rerun_fetches_only_bumped_threads_and_new_posts(world: DemoWorld, tmp_p
     world.day = 2
     world.clear_log()
     crawl_toml(world.sources_toml(), tmp_path, db, names=FORUMS)
-    bumped = {t.id for f in ("discourse", "phpbb") for t in threads()[f]
-              if any(p.demo_day == 2 for p in t.posts)}  # fmt: skip
-    fetched = {int(p.split("/")[3].split(".")[0]) for p in world.requests("discourse")
-               if p.startswith("/t/") and p.endswith(".json") and "posts" not in p}  # fmt: skip
+    bumped = {
+        t.id for f in ("discourse", "phpbb") for t in threads()[f] if any(p.demo_day == 2 for p in t.posts)
+    }
+    fetched = {
+        int(p.split("/")[3].split(".")[0])
+        for p in world.requests("discourse")
+        if p.startswith("/t/") and p.endswith(".json") and "posts" not in p
+    }
     fetched |= {int(p.split("t=")[1].split("&")[0]) for p in world.requests("phpbb") if "viewtopic" in p}
     assert fetched == bumped
-    day2_posts = sum(1 for f in ("discourse", "phpbb") for t in threads()[f] for p in t.posts if p.demo_day == 2)
+    day2_posts = sum(
+        1 for f in ("discourse", "phpbb") for t in threads()[f] for p in t.posts if p.demo_day == 2
+    )
     assert store.count("posts") == posts_before + day2_posts
 
 
@@ -90,39 +96,84 @@ def test_429_with_retry_after_is_waited_out(world: DemoWorld, tmp_path: Path) ->
 
 
 def _topic(topic_id: int, posts: list[dict], stream: list[int] | None = None) -> bytes:
-    return json.dumps({
-        "id": topic_id, "slug": f"t{topic_id}", "title": f"Topic {topic_id}", "posts_count": len(posts),
-        "created_at": "2026-06-01T10:00:00Z", "bumped_at": "2026-06-02T10:00:00Z",
-        "post_stream": {"posts": posts, "stream": stream or [p["id"] for p in posts]},
-    }).encode()  # fmt: skip
+    return json.dumps(
+        {
+            "id": topic_id,
+            "slug": f"t{topic_id}",
+            "title": f"Topic {topic_id}",
+            "posts_count": len(posts),
+            "created_at": "2026-06-01T10:00:00Z",
+            "bumped_at": "2026-06-02T10:00:00Z",
+            "post_stream": {"posts": posts, "stream": stream or [p["id"] for p in posts]},
+        }
+    ).encode()
 
 
 def _post(topic_id: int, number: int, cooked: str, **extra: object) -> dict:
-    return {"id": topic_id * 100 + number, "post_number": number, "username": f"user{number}",
-            "created_at": f"2026-06-0{number}T10:00:00Z", "cooked": cooked, **extra}  # fmt: skip
+    return {
+        "id": topic_id * 100 + number,
+        "post_number": number,
+        "username": f"user{number}",
+        "created_at": f"2026-06-0{number}T10:00:00Z",
+        "cooked": cooked,
+        **extra,
+    }
 
 
 def test_broken_forum_answers_are_recorded_and_the_crawl_goes_on(tmp_path: Path) -> None:
-    listing = {"topic_list": {"topics": [
-        {"id": 1, "slug": "t1", "title": "Fine", "bumped_at": "2026-06-02T10:00:00Z", "posts_count": 2},
-        {"id": 2, "slug": "t2", "title": "Gone", "bumped_at": "2026-06-02T10:00:00Z", "posts_count": 1},
-        {"id": 3, "slug": "t3", "title": "Garbled", "bumped_at": "2026-06-02T10:00:00Z", "posts_count": 1},
-    ]}}  # fmt: skip
+    listing = {
+        "topic_list": {
+            "topics": [
+                {
+                    "id": 1,
+                    "slug": "t1",
+                    "title": "Fine",
+                    "bumped_at": "2026-06-02T10:00:00Z",
+                    "posts_count": 2,
+                },
+                {
+                    "id": 2,
+                    "slug": "t2",
+                    "title": "Gone",
+                    "bumped_at": "2026-06-02T10:00:00Z",
+                    "posts_count": 1,
+                },
+                {
+                    "id": 3,
+                    "slug": "t3",
+                    "title": "Garbled",
+                    "bumped_at": "2026-06-02T10:00:00Z",
+                    "posts_count": 1,
+                },
+            ]
+        }
+    }
     routes = {
         "/latest.json": (200, "application/json", json.dumps(listing).encode()),
-        "/t/t1/1.json": (200, "application/json", _topic(1, [
-            _post(1, 1, "<p>My brand vanished</p>"),
-            _post(1, 2, "", deleted_at="2026-06-03T00:00:00Z"),
-        ])),  # fmt: skip
+        "/t/t1/1.json": (
+            200,
+            "application/json",
+            _topic(
+                1,
+                [
+                    _post(1, 1, "<p>My brand vanished</p>"),
+                    _post(1, 2, "", deleted_at="2026-06-03T00:00:00Z"),
+                ],
+            ),
+        ),
         "/t/t3/3.json": (200, "application/json", b'{"post_stream": [oops'),
         "/robots.txt": (200, "text/plain", b""),
     }
-    empty = {"/latest.json": (200, "application/json", b'{"topic_list": {"topics": []}}'),
-             "/robots.txt": (200, "text/plain", b"")}  # fmt: skip
+    empty = {
+        "/latest.json": (200, "application/json", b'{"topic_list": {"topics": []}}'),
+        "/robots.txt": (200, "text/plain", b""),
+    }
     db = f"sqlite:///{tmp_path / 'broken.sqlite'}"
     with RouteServer(routes) as forum, RouteServer(empty) as quiet:
-        toml = (f'[[sources]]\nname = "broken"\nkind = "discourse"\nstart_urls = ["{forum.base}/"]\n\n'
-                f'[[sources]]\nname = "quiet"\nkind = "discourse"\nstart_urls = ["{quiet.base}/"]\n')  # fmt: skip
+        toml = (
+            f'[[sources]]\nname = "broken"\nkind = "discourse"\nstart_urls = ["{forum.base}/"]\n\n'
+            f'[[sources]]\nname = "quiet"\nkind = "discourse"\nstart_urls = ["{quiet.base}/"]\n'
+        )
         results = {r.source: r for r in crawl_toml(toml, tmp_path, db)}
     assert results["broken"].failures == {"http_404": 1, "malformed_json": 1}
     assert results["quiet"].failures == {"empty_forum": 1}
@@ -141,9 +192,19 @@ def test_real_discourse_and_phpbb_fixtures(shared: Path, tmp_path: Path) -> None
     missing = [p["id"] for p in rest_posts]
     topic["post_stream"]["stream"] = [p["id"] for p in topic["post_stream"]["posts"]] + missing
     stream = topic["post_stream"]["stream"]
-    listing = {"topic_list": {"topics": [{"id": topic["id"], "slug": topic["slug"], "title": topic["title"],
-                                          "bumped_at": topic.get("bumped_at") or topic["last_posted_at"],
-                                          "posts_count": topic["posts_count"]}]}}  # fmt: skip
+    listing = {
+        "topic_list": {
+            "topics": [
+                {
+                    "id": topic["id"],
+                    "slug": topic["slug"],
+                    "title": topic["title"],
+                    "bumped_at": topic.get("bumped_at") or topic["last_posted_at"],
+                    "posts_count": topic["posts_count"],
+                }
+            ]
+        }
+    }
     rest = {"post_stream": {"posts": rest_posts}}
     query = "&".join(f"post_ids%5B%5D={i}" for i in missing)
     routes = {

@@ -23,9 +23,26 @@ from tests.crawling import crawl_toml, stored_state
 
 NEWS = ["sellerledger", "marketbeacon", "kuajing"]
 # Strings that only the sites' templates print: navigation, banners, share bars, related lists.
-BOILERPLATE = ["Accept all", "Manage preferences", "Related articles", "Post comment", "Get the Ledger daily",
-               "Recommended for you", "I agree", "Share on LinkedIn", "Discussion", "热门标签", "版权所有",
-               "<<:", ">>:", "Previous:", "Next:", "Members lounge", "Platform\n", "Tagged:"]  # fmt: skip
+BOILERPLATE = [
+    "Accept all",
+    "Manage preferences",
+    "Related articles",
+    "Post comment",
+    "Get the Ledger daily",
+    "Recommended for you",
+    "I agree",
+    "Share on LinkedIn",
+    "Discussion",
+    "热门标签",
+    "版权所有",
+    "<<:",
+    ">>:",
+    "Previous:",
+    "Next:",
+    "Members lounge",
+    "Platform\n",
+    "Tagged:",
+]
 
 
 def by_path(db_url: str) -> dict[str, dict]:
@@ -64,7 +81,11 @@ def test_gbk_site_gives_the_right_chinese_characters(world: DemoWorld, tmp_path:
     db = f"sqlite:///{tmp_path / 'gbk.sqlite'}"
     crawl_toml(world.sources_toml(), tmp_path, db, names=["kuajing"])
     docs = by_path(db)
-    chinese = [a for a in articles()["kuajing"] if a.demo_day == 1 and any("\u4e00" <= c <= "\u9fff" for c in a.title)]
+    chinese = [
+        a
+        for a in articles()["kuajing"]
+        if a.demo_day == 1 and any("\u4e00" <= c <= "\u9fff" for c in a.title)
+    ]
     assert chinese, "the demo world has Chinese articles"
     for article in chinese:
         doc = docs[("kuajing", article.path)]
@@ -110,8 +131,12 @@ def test_recrawl_fetches_only_what_changed(world: DemoWorld, tmp_path: Path) -> 
 def test_every_failure_is_recorded_with_its_reason(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'trouble.sqlite'}"
     with TroubleSite(slow_seconds=4) as site:
-        results = crawl_toml(site.sources_toml(), tmp_path, db,
-                             settings={"DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": 200_000, "RETRY_TIMES": 0})  # fmt: skip
+        results = crawl_toml(
+            site.sources_toml(),
+            tmp_path,
+            db,
+            settings={"DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": 200_000, "RETRY_TIMES": 0},
+        )
         requested = list(site.requests)
     (result,) = results
     assert result.status == "finished"
@@ -120,11 +145,18 @@ def test_every_failure_is_recorded_with_its_reason(tmp_path: Path) -> None:
     (run,) = store.runs()
     reasons = {(f["url"].rsplit("/", 1)[-1], f["reason"]) for f in store.failures(run["id"])}
     expected = {
-        ("missing.html", "http_404"), ("error.html", "http_500"), ("slow.html", "timeout"),
-        ("loop1.html", "redirect_loop"), ("away.html", "offsite_redirect"), ("file.pdf", "not_html"),
-        ("huge.html", "oversized"), ("garbage.html", "undecodable"), ("bomb.xml", "xml_entity_bomb"),
-        ("broken.xml", "malformed_feed"), ("broken-sitemap.xml", "malformed_sitemap"),
-    }  # fmt: skip
+        ("missing.html", "http_404"),
+        ("error.html", "http_500"),
+        ("slow.html", "timeout"),
+        ("loop1.html", "redirect_loop"),
+        ("away.html", "offsite_redirect"),
+        ("file.pdf", "not_html"),
+        ("huge.html", "oversized"),
+        ("garbage.html", "undecodable"),
+        ("bomb.xml", "xml_entity_bomb"),
+        ("broken.xml", "malformed_feed"),
+        ("broken-sitemap.xml", "malformed_sitemap"),
+    }
     assert expected <= reasons, expected - reasons
     assert run["counts"]["failures/http_404"] == 1
     assert "/private/secret.html" not in requested
@@ -138,9 +170,20 @@ def test_sigkill_mid_crawl_then_restart_loses_nothing(world: DemoWorld, tmp_path
     slow = {**FAST_CRAWL, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_DELAY": 0.03}
     killed_db = f"sqlite:///{tmp_path / 'killed.sqlite'}"
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({"sources": sources, "db_url": killed_db, "settings": slow,
-                                "log_level": "ERROR", "result": str(tmp_path / "r.json")}))  # fmt: skip
-    child = subprocess.Popen([sys.executable, "-m", "crawler.run", str(spec)], cwd=Path(__file__).parent.parent)
+    spec.write_text(
+        json.dumps(
+            {
+                "sources": sources,
+                "db_url": killed_db,
+                "settings": slow,
+                "log_level": "ERROR",
+                "result": str(tmp_path / "r.json"),
+            }
+        )
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "crawler.run", str(spec)], cwd=Path(__file__).parent.parent
+    )
     store_file = tmp_path / "killed.sqlite"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -158,7 +201,9 @@ def test_sigkill_mid_crawl_then_restart_loses_nothing(world: DemoWorld, tmp_path
 
 
 @pytest.mark.parametrize("site", ["sellerledger", "marketbeacon"])
-def test_conditional_requests_get_304_for_unchanged_feeds(world: DemoWorld, tmp_path: Path, site: str) -> None:
+def test_conditional_requests_get_304_for_unchanged_feeds(
+    world: DemoWorld, tmp_path: Path, site: str
+) -> None:
     db = f"sqlite:///{tmp_path / 'cond.sqlite'}"
     crawl_toml(world.sources_toml(), tmp_path, db, names=[site])
     store = Store.open(db)

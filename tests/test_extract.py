@@ -40,7 +40,9 @@ def test_header_wins_then_bom_then_detection() -> None:
     body = "<html><head><meta charset='gbk'></head><body>Köln</body></html>".encode()
     assert "Köln" in decode_html(body, "text/html; charset=utf-8")[0]
     assert "Köln" in decode_html(b"\xef\xbb\xbf" + body, None)[0]
-    detected = ("<html><body><p>" + "Verkäufer und Marktplätze prüfen Größen. " * 30 + "</p></body></html>").encode("cp1252")
+    detected = (
+        "<html><body><p>" + "Verkäufer und Marktplätze prüfen Größen. " * 30 + "</p></body></html>"
+    ).encode("cp1252")
     assert "Verkäufer" in decode_html(detected, "text/html")[0]
 
 
@@ -98,7 +100,10 @@ def test_feeds_and_sitemaps() -> None:
     items = [a for a in articles()["marketbeacon"]][:5]
     links, problem = parse_feed(render.beacon_atom(items, "http://x").encode(), "http://x/atom.xml")
     assert problem is None and [link.url for link in links] == [f"http://x{a.path}" for a in items]
-    kind, pages = parse_sitemap(render.urlset([(f"http://x{a.path}", a.lastmod, a.title) for a in items], news=True).encode(), "http://x")
+    kind, pages = parse_sitemap(
+        render.urlset([(f"http://x{a.path}", a.lastmod, a.title) for a in items], news=True).encode(),
+        "http://x",
+    )
     assert kind == "urlset" and pages[0].lastmod == items[0].lastmod and pages[0].published is not None
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><urlset>&a;</urlset>'
     with pytest.raises(FeedError, match="entity"):
@@ -114,12 +119,21 @@ def write(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('[[sources]]\nname = "a"\nkind = "news"\nstart_url = ["https://x.org/"]\n', "unknown key (did you mean 'start_urls'?)"),
+        (
+            '[[sources]]\nname = "a"\nkind = "news"\nstart_url = ["https://x.org/"]\n',
+            "unknown key (did you mean 'start_urls'?)",
+        ),
         ('[[sources]]\nname = "a"\nkind = "blog"\nstart_urls = ["https://x.org/"]\n', "'kind'"),
         ('[[sources]]\nname = "a"\nkind = "news"\nstart_urls = ["ftp://x.org/"]\n', "not an http(s) URL"),
-        ('[[sources]]\nname = "a"\nkind = "news"\nstart_urls = ["https://x.org/"]\narticle_url_pattern = "(["\n', "bad regular expression"),
+        (
+            '[[sources]]\nname = "a"\nkind = "news"\nstart_urls = ["https://x.org/"]\narticle_url_pattern = "(["\n',
+            "bad regular expression",
+        ),
         ('[[sources]]\nname = "a"\nkind = "news"\nstart_urls = ["https://x.org/"]\n' * 2, "duplicate name"),
-        ('[[sources]]\nname = "a"\nkind = "news"\nstart_urls = ["https://x.org/"]\ntimezone = "Mars/Base"\n', "unknown time zone"),
+        (
+            '[[sources]]\nname = "a"\nkind = "news"\nstart_urls = ["https://x.org/"]\ntimezone = "Mars/Base"\n',
+            "unknown time zone",
+        ),
         ("not toml = = =", "not valid TOML"),
     ],
 )
@@ -144,13 +158,15 @@ def test_seed_style_page_body_drops_recommend_list(shared: Path) -> None:
     title = "Amazon apologizes for system failure"
     paragraphs = [p.strip() for p in body.split("\n") if p.strip() and p.strip() != title]
     teasers = [line for line in furniture.splitlines() if line.strip() and not line.startswith(("<<", ">>"))]
-    page = ("<html><head><meta charset='utf-8'><title>Amazon apologizes for system failure</title></head><body>"
-            "<div class='top'><a href='/'>Home</a></div><h1>Amazon apologizes for system failure</h1>"
-            "<div class='info'>发布时间：2022-12-16 09:00</div><div class='content'>"
-            + "".join(f"<p>{p}</p>" for p in paragraphs)
-            + "</div><div class='plat'>Amazon Platform</div><div class='recommend'><h3>Recommend</h3><ul>"
-            + "".join(f"<li><a href='/p/{i}.html'>{t}</a></li>" for i, t in enumerate(teasers))
-            + "</ul></div></body></html>")  # fmt: skip
+    page = (
+        "<html><head><meta charset='utf-8'><title>Amazon apologizes for system failure</title></head><body>"
+        "<div class='top'><a href='/'>Home</a></div><h1>Amazon apologizes for system failure</h1>"
+        "<div class='info'>发布时间：2022-12-16 09:00</div><div class='content'>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</div><div class='plat'>Amazon Platform</div><div class='recommend'><h3>Recommend</h3><ul>"
+        + "".join(f"<li><a href='/p/{i}.html'>{t}</a></li>" for i, t in enumerate(teasers))
+        + "</ul></div></body></html>"
+    )
     extracted = extract_article(page, "https://amz10.example/p/10838.html")
     assert extracted.published == datetime(2022, 12, 16, 9, 0, tzinfo=UTC)
     assert paragraphs[0][:60] in extracted.text and paragraphs[-1][:60] in extracted.text
@@ -166,7 +182,10 @@ def test_extraction_quality_gate(shared: Path) -> None:
     truth = json.loads((bench / "ground-truth.json").read_text(encoding="utf-8"))
     import hashlib
 
-    assert hashlib.sha256((bench / "ground-truth.json").read_bytes()).hexdigest() == baseline["ground_truth_sha256"]
+    assert (
+        hashlib.sha256((bench / "ground-truth.json").read_bytes()).hexdigest()
+        == baseline["ground_truth_sha256"]
+    )
     predictions = {}
     for item_id, row in truth.items():
         page = gzip.decompress((bench / "html" / f"{item_id}.html.gz").read_bytes()).decode("utf-8")

@@ -12,12 +12,19 @@ from store import SCHEMA_VERSION, Store, StoreError
 from store.db import document_id
 
 
-def article(url: str = "https://news.example.com/p/1.html", text_: str = "Brands vanished.", **extra: object) -> dict:
+def article(
+    url: str = "https://news.example.com/p/1.html", text_: str = "Brands vanished.", **extra: object
+) -> dict:
     return {
-        "url": url, "source": "example", "kind": "news", "title": "Brands removed",
-        "text": text_, "author": "A. Writer", "published": datetime(2026, 6, 8, 9, 30, tzinfo=UTC),
+        "url": url,
+        "source": "example",
+        "kind": "news",
+        "title": "Brands removed",
+        "text": text_,
+        "author": "A. Writer",
+        "published": datetime(2026, 6, 8, 9, 30, tzinfo=UTC),
         **extra,
-    }  # fmt: skip
+    }
 
 
 def test_upsert_is_keyed_on_url_and_content_hash(db_url: str) -> None:
@@ -91,8 +98,10 @@ def test_concurrent_writers_never_duplicate(db_url: str) -> None:
 def test_newer_schema_is_refused_with_a_clear_message(db_url: str) -> None:
     store = Store.open(db_url)
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE sellerwatch_meta SET value = :v WHERE key = 'schema_version'"),
-                     {"v": str(SCHEMA_VERSION + 1)})  # fmt: skip
+        conn.execute(
+            text("UPDATE sellerwatch_meta SET value = :v WHERE key = 'schema_version'"),
+            {"v": str(SCHEMA_VERSION + 1)},
+        )
     store.close()
     with pytest.raises(StoreError, match="newer than this SellerWatch"):
         Store.open(db_url)
@@ -107,7 +116,7 @@ def test_older_schema_is_refused(db_url: str) -> None:
         Store.open(db_url)
 
 
-def test_foreign_database_is_refused(tmp_path) -> None:  # noqa: ANN001
+def test_foreign_database_is_refused(tmp_path) -> None:
     import sqlite3
 
     path = tmp_path / "other.sqlite"
@@ -117,7 +126,7 @@ def test_foreign_database_is_refused(tmp_path) -> None:  # noqa: ANN001
         Store.open(f"sqlite:///{path}")
 
 
-def test_missing_folder_and_bad_url_are_clear_errors(tmp_path) -> None:  # noqa: ANN001
+def test_missing_folder_and_bad_url_are_clear_errors(tmp_path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
         Store.open(f"sqlite:///{tmp_path / 'nowhere' / 'db.sqlite'}")
     with pytest.raises(StoreError, match="bad database URL"):

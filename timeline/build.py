@@ -42,7 +42,9 @@ def documents_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     frame["labels"] = frame["labels"].map(
         lambda labels: [label for label in LABELS if isinstance(labels, list | tuple) and label in labels]
     )
-    frame["platform"] = frame["platform"].where(frame["platform"].map(lambda p: isinstance(p, str) and p != ""))
+    frame["platform"] = frame["platform"].where(
+        frame["platform"].map(lambda p: isinstance(p, str) and p != "")
+    )
     return frame
 
 
@@ -51,10 +53,10 @@ def build_feed(
     *,
     previous: dict[str, str] | None = None,
     replies: pd.DataFrame | None = None,
-    params: GroupingParams = GroupingParams(),
+    params: GroupingParams | None = None,
 ) -> Feed:
     docs = with_platforms(docs)
-    docs, merges = assign_incidents(docs, previous, params)
+    docs, merges = assign_incidents(docs, previous, params or GroupingParams())
     if replies is not None and not replies.empty:
         reply_counts = replies.groupby("doc_id").size()
         docs["reply_count"] = docs["doc_id"].map(reply_counts).fillna(0).astype(int)

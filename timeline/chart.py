@@ -9,12 +9,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from classifier.labels import LABELS  # noqa: E402
-from timeline.feed import atomic_write  # noqa: E402
+from classifier.labels import LABELS
+from timeline.feed import atomic_write
 
 COLOURS = {"brand_removal": "#d62728", "apology": "#2ca02c", "policy_tightening": "#1f77b4"}
 OFFSETS = {"brand_removal": 0.22, "apology": 0.0, "policy_tightening": -0.22}
@@ -24,7 +24,10 @@ FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "Source Han San
 
 
 def render_png(incidents: pd.DataFrame, timeline: pd.DataFrame) -> bytes:
-    with warnings.catch_warnings(), matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": FONTS}):
+    with (
+        warnings.catch_warnings(),
+        matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": FONTS}),
+    ):
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         warnings.filterwarnings("ignore", message="findfont", category=UserWarning)
         return _render(incidents, timeline)
@@ -44,19 +47,35 @@ def _render(incidents: pd.DataFrame, timeline: pd.DataFrame) -> bytes:
         for _, incident in lanes.iterrows():
             y = lane_of[incident["incident_id"]]
             start, end = pd.to_datetime(incident["first_seen"]), pd.to_datetime(incident["last_seen"])
-            ax.plot([start.tz_localize(None) if start.tzinfo else start,
-                     end.tz_localize(None) if end.tzinfo else end], [y, y], color="#cccccc", lw=6,
-                    solid_capstyle="round", zorder=1)  # fmt: skip
+            ax.plot(
+                [
+                    start.tz_localize(None) if start.tzinfo else start,
+                    end.tz_localize(None) if end.tzinfo else end,
+                ],
+                [y, y],
+                color="#cccccc",
+                lw=6,
+                solid_capstyle="round",
+                zorder=1,
+            )
         for label in LABELS:
             part = rows[rows["label"] == label]
             if part.empty:
                 continue
             sizes = 30 + 25 * (part["article_count"] + part["reply_count"] / 5)
-            ax.scatter(part["day"], part["incident_id"].map(lane_of) + OFFSETS[label], s=sizes,
-                       color=COLOURS[label], label=label.replace("_", " "), zorder=2, alpha=0.9)  # fmt: skip
+            ax.scatter(
+                part["day"],
+                part["incident_id"].map(lane_of) + OFFSETS[label],
+                s=sizes,
+                color=COLOURS[label],
+                label=label.replace("_", " "),
+                zorder=2,
+                alpha=0.9,
+            )
         ax.set_yticks(range(len(lanes)))
-        ax.set_yticklabels([f"{p} · {t[:48]}" for p, t in zip(lanes["platform"], lanes["title"], strict=True)],
-                           fontsize=8)  # fmt: skip
+        ax.set_yticklabels(
+            [f"{p} · {t[:48]}" for p, t in zip(lanes["platform"], lanes["title"], strict=True)], fontsize=8
+        )
         ax.set_ylim(-0.7, len(lanes) - 0.3)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         ax.grid(axis="x", color="#eeeeee")

@@ -22,12 +22,20 @@ def store_documents(store: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     records = []
     for doc in store.iter_documents():
         labels = gold.get(doc["id"], (latest.get(doc["id"]) or {}).get("labels", []))
-        records.append({
-            "id": doc["id"], "url": doc["url"], "source": doc["source"], "kind": doc["kind"],
-            "published": doc["published"], "title": doc["title"], "text": doc["text"],
-            "platform": doc["platform"], "labels": labels,
-            "near_duplicate_of": doc["near_duplicate_of"],
-        })  # fmt: skip
+        records.append(
+            {
+                "id": doc["id"],
+                "url": doc["url"],
+                "source": doc["source"],
+                "kind": doc["kind"],
+                "published": doc["published"],
+                "title": doc["title"],
+                "text": doc["text"],
+                "platform": doc["platform"],
+                "labels": labels,
+                "near_duplicate_of": doc["near_duplicate_of"],
+            }
+        )
     replies = store.reply_activity()
     return documents_frame(records), replies
 
@@ -45,9 +53,11 @@ def publish(feed: Feed, out: Path) -> dict[str, Any]:
 
 def summary(feed: Feed, out: Path) -> str:
     labelled = int((feed.articles["labels"].fillna("") != "").sum())
-    return (f"wrote feed to {out}: {len(feed.articles)} articles ({labelled} labelled), "
-            f"{len(feed.incidents)} incidents, {len(feed.timeline)} timeline rows"
-            + (f", {len(feed.merges)} merges" if not feed.merges.empty else ""))  # fmt: skip
+    return (
+        f"wrote feed to {out}: {len(feed.articles)} articles ({labelled} labelled), "
+        f"{len(feed.incidents)} incidents, {len(feed.timeline)} timeline rows"
+        + (f", {len(feed.merges)} merges" if not feed.merges.empty else "")
+    )
 
 
 def timeline(args: argparse.Namespace) -> int:

@@ -73,8 +73,10 @@ def _csv_bytes(table: pd.DataFrame) -> bytes:
     table = table.copy()
     for column in table.columns:
         if isinstance(table[column].dtype, pd.DatetimeTZDtype):
-            table[column] = table[column].dt.tz_convert("UTC").map(
-                lambda t: t.isoformat().replace("+00:00", "Z") if pd.notna(t) else ""
+            table[column] = (
+                table[column]
+                .dt.tz_convert("UTC")
+                .map(lambda t: t.isoformat().replace("+00:00", "Z") if pd.notna(t) else "")
             )
     return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
@@ -83,11 +85,18 @@ def datapackage(now: str) -> dict[str, Any]:
     resources = []
     for name, (description, columns) in TABLE_DOCS.items():
         fields = [{"name": c, "type": FIELD_DOCS[c][0], "description": FIELD_DOCS[c][1]} for c in columns]
-        resources.append({
-            "name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "description": description,
-            "schema": {"fields": fields, **({"primaryKey": [columns[0]]} if name != "timeline" else {})},
-        })  # fmt: skip
+        resources.append(
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "description": description,
+                "schema": {"fields": fields, **({"primaryKey": [columns[0]]} if name != "timeline" else {})},
+            }
+        )
     return {
         "name": "sellerwatch-feed",
         "title": "SellerWatch incident feed",

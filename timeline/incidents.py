@@ -9,7 +9,7 @@ connected components (single linkage), so follow-up coverage joins the incident 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ COMPATIBLE = {frozenset(("brand_removal", "apology")), frozenset(("brand_removal
 
 @dataclass(frozen=True)
 class GroupingParams:
-    window: pd.Timedelta = pd.Timedelta(days=90)
+    window: pd.Timedelta = field(default_factory=lambda: pd.Timedelta(days=90))
     min_similarity: float = 0.1
     max_candidates: int = 400
 
@@ -59,12 +59,15 @@ class _UnionFind:
             self.parent[max(a, b)] = min(a, b)
 
 
-def cluster(docs: pd.DataFrame, params: GroupingParams = GroupingParams()) -> pd.Series:
+def cluster(docs: pd.DataFrame, params: GroupingParams | None = None) -> pd.Series:
     """A cluster number per candidate document (index-aligned with ``docs``)."""
+    params = params or GroupingParams()
     if docs.empty:
         return pd.Series(dtype="int64", index=docs.index)
     docs = docs.sort_values(["published", "doc_id"])
-    texts = (docs["title"].fillna("") + " " + docs["title"].fillna("") + " " + docs["text"].fillna("")).tolist()
+    texts = (
+        docs["title"].fillna("") + " " + docs["title"].fillna("") + " " + docs["text"].fillna("")
+    ).tolist()
     vectors = _vectorise(texts)
     labels = [frozenset(x) for x in docs["labels"]]
     times = docs["published"].to_numpy()
@@ -88,8 +91,9 @@ def cluster(docs: pd.DataFrame, params: GroupingParams = GroupingParams()) -> pd
 
 
 def _vectorise(texts: list[str]) -> csr_matrix:
-    vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1, stop_words="english",
-                                 max_features=200_000, dtype=np.float32)  # fmt: skip
+    vectorizer = TfidfVectorizer(
+        sublinear_tf=True, min_df=1, stop_words="english", max_features=200_000, dtype=np.float32
+    )
     try:
         return vectorizer.fit_transform(texts).tocsr()
     except ValueError:  # every text empty or only stop words
@@ -103,7 +107,7 @@ def new_incident_id(first_doc_id: str) -> str:
 def assign_incidents(
     docs: pd.DataFrame,
     previous: dict[str, str] | None = None,
-    params: GroupingParams = GroupingParams(),
+    params: GroupingParams | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Give every candidate document an ``incident_id``; return documents and merges.
 
@@ -124,7 +128,10 @@ def assign_incidents(
         if old_ids:
             known = pd.Series(old_ids)
             # The oldest incident survives: the one whose first document came first.
-            order = {i: members.loc[members["doc_id"].map(previous.get) == i, "published"].min() for i in set(old_ids)}
+            order = {
+                i: members.loc[members["doc_id"].map(previous.get) == i, "published"].min()
+                for i in set(old_ids)
+            }
             survivor = min(order, key=lambda i: (order[i], i))
             for absorbed in sorted(set(known) - {survivor}):
                 merges.append({"absorbed_id": absorbed, "survivor_id": survivor})

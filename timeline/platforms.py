@@ -38,10 +38,13 @@ COUNTRIES = {
     "BR": r"\bBrazil",
 }
 _COUNTRY_NEAR = {
-    code: re.compile(rf"(?:{pattern})[\w\s'-]{{0,12}}(?:store|site|marketplace|sellers?)|"
-                     rf"(?:amazon|ebay|shopee|tiktok shop|walmart)[\s-]*(?:{pattern})", re.IGNORECASE)
+    code: re.compile(
+        rf"(?:{pattern})[\w\s'-]{{0,12}}(?:store|site|marketplace|sellers?)|"
+        rf"(?:amazon|ebay|shopee|tiktok shop|walmart)[\s-]*(?:{pattern})",
+        re.IGNORECASE,
+    )
     for code, pattern in COUNTRIES.items()
-}  # fmt: skip
+}
 TITLE_WEIGHT = 3
 LEAD_CHARS = 1500  # the opening of a text says what it is about
 
@@ -50,8 +53,11 @@ def platform_scores(title: str, text: str) -> dict[str, float]:
     lead, rest = text[:LEAD_CHARS], text[LEAD_CHARS:]
     scores = {}
     for name, pattern in _PATTERNS.items():
-        score = (TITLE_WEIGHT * len(pattern.findall(title)) + 1.0 * len(pattern.findall(lead))
-                 + 0.3 * len(pattern.findall(rest)))  # fmt: skip
+        score = (
+            TITLE_WEIGHT * len(pattern.findall(title))
+            + 1.0 * len(pattern.findall(lead))
+            + 0.3 * len(pattern.findall(rest))
+        )
         if score:
             scores[name] = score
     return scores
@@ -65,7 +71,7 @@ def detect_platform(title: str, text: str, source_platform: str | None = None) -
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     best, best_score = ranked[0]
     if len(ranked) > 1:
-        second, second_score = ranked[1]
+        _second, second_score = ranked[1]
         in_title = [n for n in scores if _PATTERNS[n].search(title or "")]
         if second_score >= 0.75 * best_score and (len(in_title) != 1):
             return "multiple"

@@ -9,11 +9,34 @@ import pandas as pd
 
 from classifier.labels import LABELS
 
-ARTICLE_COLUMNS = ["article_id", "url", "source", "kind", "published", "title", "platform", "labels",
-                   "incident_id", "country", "near_duplicate_of"]  # fmt: skip
-INCIDENT_COLUMNS = ["incident_id", "platform", "labels", "title", "first_seen", "last_seen",
-                    "article_count", "source_count", "url", "stages", "country", "merged_ids",
-                    "reply_count"]  # fmt: skip
+ARTICLE_COLUMNS = [
+    "article_id",
+    "url",
+    "source",
+    "kind",
+    "published",
+    "title",
+    "platform",
+    "labels",
+    "incident_id",
+    "country",
+    "near_duplicate_of",
+]
+INCIDENT_COLUMNS = [
+    "incident_id",
+    "platform",
+    "labels",
+    "title",
+    "first_seen",
+    "last_seen",
+    "article_count",
+    "source_count",
+    "url",
+    "stages",
+    "country",
+    "merged_ids",
+    "reply_count",
+]
 TIMELINE_COLUMNS = ["incident_id", "date", "label", "article_count", "source_count", "url", "reply_count"]
 LIST_SEPARATOR = ";"
 
@@ -25,19 +48,23 @@ def join_labels(labels: object) -> str:
 
 def articles_table(docs: pd.DataFrame) -> pd.DataFrame:
     """One row per document, labelled or not."""
-    table = pd.DataFrame({
-        "article_id": docs["doc_id"].astype("string"),
-        "url": docs["url"].astype("string"),
-        "source": docs["source"].astype("string"),
-        "kind": docs["kind"].astype("string"),
-        "published": docs["published"],
-        "title": docs["title"].astype("string"),
-        "platform": docs["platform"].astype("string"),
-        "labels": docs["labels"].map(join_labels).astype("string"),
-        "incident_id": docs["incident_id"].astype("string"),
-        "country": docs.get("country", pd.Series(pd.NA, index=docs.index)).astype("string"),
-        "near_duplicate_of": docs.get("near_duplicate_of", pd.Series(pd.NA, index=docs.index)).astype("string"),
-    })  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "article_id": docs["doc_id"].astype("string"),
+            "url": docs["url"].astype("string"),
+            "source": docs["source"].astype("string"),
+            "kind": docs["kind"].astype("string"),
+            "published": docs["published"],
+            "title": docs["title"].astype("string"),
+            "platform": docs["platform"].astype("string"),
+            "labels": docs["labels"].map(join_labels).astype("string"),
+            "incident_id": docs["incident_id"].astype("string"),
+            "country": docs.get("country", pd.Series(pd.NA, index=docs.index)).astype("string"),
+            "near_duplicate_of": docs.get("near_duplicate_of", pd.Series(pd.NA, index=docs.index)).astype(
+                "string"
+            ),
+        }
+    )
     return table.sort_values(["published", "article_id"], na_position="last").reset_index(drop=True)
 
 
@@ -63,23 +90,27 @@ def incidents_table(docs: pd.DataFrame, merges: pd.DataFrame | None = None) -> p
     for incident_id, group in members.groupby("incident_id", sort=False):
         first = _representative(group)
         labels = sorted({label for labels in group["labels"] for label in labels}, key=LABELS.index)
-        absorbed = [] if merges is None else sorted(merges.loc[merges["survivor_id"] == incident_id, "absorbed_id"])
+        absorbed = (
+            [] if merges is None else sorted(merges.loc[merges["survivor_id"] == incident_id, "absorbed_id"])
+        )
         countries = group.get("country", pd.Series(dtype=object)).dropna()
-        rows.append({
-            "incident_id": incident_id,
-            "platform": group["platform"].mode().iloc[0],
-            "labels": LIST_SEPARATOR.join(labels),
-            "title": first["title"],
-            "first_seen": group["published"].min(),
-            "last_seen": group["published"].max(),
-            "article_count": len(group),
-            "source_count": group["source"].nunique(),
-            "url": first["url"],
-            "stages": _stages(group),
-            "country": countries.mode().iloc[0] if not countries.empty else pd.NA,
-            "merged_ids": LIST_SEPARATOR.join(absorbed),
-            "reply_count": int(group.get("reply_count", pd.Series(0, index=group.index)).fillna(0).sum()),
-        })  # fmt: skip
+        rows.append(
+            {
+                "incident_id": incident_id,
+                "platform": group["platform"].mode().iloc[0],
+                "labels": LIST_SEPARATOR.join(labels),
+                "title": first["title"],
+                "first_seen": group["published"].min(),
+                "last_seen": group["published"].max(),
+                "article_count": len(group),
+                "source_count": group["source"].nunique(),
+                "url": first["url"],
+                "stages": _stages(group),
+                "country": countries.mode().iloc[0] if not countries.empty else pd.NA,
+                "merged_ids": LIST_SEPARATOR.join(absorbed),
+                "reply_count": int(group.get("reply_count", pd.Series(0, index=group.index)).fillna(0).sum()),
+            }
+        )
     table = pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
     return table.sort_values(["first_seen", "incident_id"]).reset_index(drop=True)
 
@@ -110,5 +141,7 @@ def timeline_table(docs: pd.DataFrame, replies: pd.DataFrame | None = None) -> p
         urls = members.drop_duplicates("incident_id").set_index("incident_id")["url"]
         table["url"] = table["url"].fillna(table["incident_id"].map(urls))
     order = {label: i for i, label in enumerate(LABELS)}
-    table = table.sort_values(["incident_id", "date", "label"], key=lambda c: c.map(order) if c.name == "label" else c)
+    table = table.sort_values(
+        ["incident_id", "date", "label"], key=lambda c: c.map(order) if c.name == "label" else c
+    )
     return table[TIMELINE_COLUMNS].reset_index(drop=True)

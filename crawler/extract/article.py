@@ -23,9 +23,17 @@ from crawler.extract.dates import parse_datetime
 from crawler.extract.language import guess_language, normalise_language
 
 ARTICLE_TYPES = {
-    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-    "techarticle", "report", "webpage", "discussionforumposting", "posting",
-}  # fmt: skip
+    "article",
+    "newsarticle",
+    "blogposting",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "techarticle",
+    "report",
+    "webpage",
+    "discussionforumposting",
+    "posting",
+}
 _TITLE_SEPARATORS = re.compile(r"(?:\s+[|–—-]\s+|_)[^|–—_-]{2,60}$")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
@@ -321,8 +329,9 @@ def _published(
     if visible:
         return visible
     try:
-        found = find_date(page, url=url, original_date=True, extensive_search=True,
-                          outputformat="%Y-%m-%d %H:%M:%S")  # fmt: skip
+        found = find_date(
+            page, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d %H:%M:%S"
+        )
     except (ValueError, TypeError):
         found = None
     return parse_datetime(found, default_tz=timezone)

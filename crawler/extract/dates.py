@@ -35,9 +35,7 @@ def parse_datetime(value: object, *, default_tz: tzinfo = UTC) -> datetime | Non
         text = str(value).strip()
         if not text:
             return None
-        parsed_or_none = (
-            _parse_iso(text) or _parse_rfc822(text) or _parse_numeric(text) or _parse_words(text)
-        )
+        parsed_or_none = _parse_iso(text) or _parse_rfc822(text) or _parse_numeric(text) or _parse_words(text)
         if parsed_or_none is None:
             return None
         parsed = parsed_or_none
@@ -72,9 +70,13 @@ def _parse_numeric(text: str) -> datetime | None:
     parts = match.groupdict()
     try:
         parsed = datetime(
-            int(parts["y"]), int(parts["m"]), int(parts["d"]),
-            int(parts["H"] or 0), int(parts["M"] or 0), int(parts["S"] or 0),
-        )  # fmt: skip
+            int(parts["y"]),
+            int(parts["m"]),
+            int(parts["d"]),
+            int(parts["H"] or 0),
+            int(parts["M"] or 0),
+            int(parts["S"] or 0),
+        )
     except ValueError:
         return None
     tz = parts["tz"]

@@ -38,7 +38,9 @@ def refuse_entities(body: bytes, what: str) -> None:
     """Refuse XML that declares entities: the way to an entity-expansion ("billion laughs") bomb."""
     head = body[:65536]
     if _DOCTYPE.search(head) and _ENTITY_DECLARATION.search(head):
-        raise FeedError("xml_entity_bomb", f"{what} declares XML entities; refused (possible entity-expansion bomb)")
+        raise FeedError(
+            "xml_entity_bomb", f"{what} declares XML entities; refused (possible entity-expansion bomb)"
+        )
 
 
 def is_sitemap(body: bytes) -> bool:

@@ -20,7 +20,6 @@ def normalise_text(text: str) -> str:
 
 class NormalisePipeline(CrawlerComponent):
     def process_item(self, item: Document) -> Document:
-        spider = self.spider
         item.title = normalise_text(item.title).replace("\n", " ")
         item.text = normalise_text(item.text)
         if item.author:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin
 
 from scrapy import Request
@@ -30,7 +30,10 @@ class DiscourseSpider(SourceSpider):
     """Walks ``/latest.json`` and fetches only topics whose last activity moved since last time."""
 
     name = "discourse"
-    custom_settings = {"DOWNLOAD_DELAY": DEFAULT_DELAY, "AUTOTHROTTLE_START_DELAY": DEFAULT_DELAY}
+    custom_settings: ClassVar[dict[str, float]] = {
+        "DOWNLOAD_DELAY": DEFAULT_DELAY,
+        "AUTOTHROTTLE_START_DELAY": DEFAULT_DELAY,
+    }
 
     async def start(self) -> AsyncIterator[Request]:
         self.base = self.source.start_urls[0].rstrip("/") + "/"
@@ -76,8 +79,16 @@ class DiscourseSpider(SourceSpider):
         missing = [i for i in thread.stream if i not in thread.post_ids_seen and str(i) not in stored]
         for number_id, post in stored.items():
             if number_id and int(number_id) not in thread.stream and not post["deleted"]:
-                thread.posts.append(Post(number=post["number"], post_id=number_id, author=post["author"],
-                                         created=post["created"], text="", deleted=True))  # fmt: skip
+                thread.posts.append(
+                    Post(
+                        number=post["number"],
+                        post_id=number_id,
+                        author=post["author"],
+                        created=post["created"],
+                        text="",
+                        deleted=True,
+                    )
+                )
         yield from self.next_chunk(thread, missing)
 
     def stored_posts(self, url: str) -> list[dict[str, Any]]:

@@ -72,7 +72,7 @@ class HtmlForumSpider(SourceSpider):
         if next_url and not (self.incremental and bumped == 0):
             yield self.request(next_url, self.parse_listing, meta={"page": response.meta["page"] + 1})
 
-    def reply_counts(self, tree, selectors: dict[str, str], base_url: str) -> dict[str, int]:  # noqa: ANN001
+    def reply_counts(self, tree, selectors: dict[str, str], base_url: str) -> dict[str, int]:
         """Thread URL → reply count as the listing row shows it."""
         counts: dict[str, int | None] = {}
         rows = tree.xpath('//li[contains(@class,"row")]|//div[contains(@class,"structItem--thread")]|//tr')
@@ -110,10 +110,14 @@ class HtmlForumSpider(SourceSpider):
             return
         yield self.thread_document(response.meta, posts)
 
-    def thread_title(self, tree) -> str:  # noqa: ANN001 - lxml element
+    def thread_title(self, tree) -> str:
         """phpBB's topic title, XenForo's page title, then the first heading."""
-        for query in ("//h2[contains(@class,'topic-title')]", "//h1[contains(@class,'p-title-value')]",
-                      "//h1", "//title"):  # fmt: skip
+        for query in (
+            "//h2[contains(@class,'topic-title')]",
+            "//h1[contains(@class,'p-title-value')]",
+            "//h1",
+            "//title",
+        ):
             nodes = tree.xpath(query)
             if nodes:
                 return " ".join(nodes[0].text_content().split())
@@ -133,7 +137,9 @@ class HtmlForumSpider(SourceSpider):
             platform=self.source.platform,
             extra={
                 "forum": "html",
-                "reply_count": meta.get("replies") if meta.get("replies") is not None else max(len(posts) - 1, 0),
+                "reply_count": meta.get("replies")
+                if meta.get("replies") is not None
+                else max(len(posts) - 1, 0),
                 "last_activity": last.isoformat() if last else None,
             },
             posts=[p.as_row() for p in posts],

@@ -74,9 +74,10 @@ class NewsSpider(SourceSpider):
         self.crawler.stats.inc_value("pages/listings")
         page = response.meta.get("page", 1)
         candidates = [
-            link.url for link in self.links.extract_links(response)
+            link.url
+            for link in self.links.extract_links(response)
             if host_allowed(link.url, self.allowed_hosts)
-        ]  # fmt: skip
+        ]
         article_regex = self.source.article_regex
         new_articles = 0
         for url in candidates:
@@ -98,10 +99,14 @@ class NewsSpider(SourceSpider):
 
     def next_page(self, response: Response) -> str | None:
         for query in (
-            'link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)",
-            ".pagination a.next::attr(href)", ".nav-links a.next::attr(href)",
-            "a.next-page::attr(href)", "li.next a::attr(href)",
-        ):  # fmt: skip
+            'link[rel="next"]::attr(href)',
+            'a[rel="next"]::attr(href)',
+            "a.next::attr(href)",
+            ".pagination a.next::attr(href)",
+            ".nav-links a.next::attr(href)",
+            "a.next-page::attr(href)",
+            "li.next a::attr(href)",
+        ):
             href = response.css(query).get()
             if href:
                 return response.urljoin(href)
@@ -158,8 +163,9 @@ class NewsSpider(SourceSpider):
         self.crawler.stats.inc_value("pages/articles_fetched")
         if not self.is_html(response):
             if not judge:
-                self.record_failure(response.url, "not_html",
-                                    response.headers.get("Content-Type", b"").decode("latin-1"))
+                self.record_failure(
+                    response.url, "not_html", response.headers.get("Content-Type", b"").decode("latin-1")
+                )
             return
         if is_sitemap(response.body[:2048]):
             return
@@ -177,8 +183,7 @@ class NewsSpider(SourceSpider):
             self.crawler.stats.inc_value("pages/not_article")
             return
         lastmod = response.meta.get("lastmod")
-        extra = {"tags": article.tags, "canonical_url": article.canonical_url,
-                 "fetched_url": response.url}  # fmt: skip
+        extra = {"tags": article.tags, "canonical_url": article.canonical_url, "fetched_url": response.url}
         if lastmod is not None:
             extra["lastmod"] = lastmod.isoformat()
         canonical = article.canonical_url
