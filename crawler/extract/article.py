@@ -82,15 +82,17 @@ def extract_article(
     )
     body_selector = overrides.get("text") or overrides.get("body")
     text = _override_body(tree, body_selector) if body_selector else None
+    language_hint = tree.get("lang") if tree is not None else None
+    canonical = _canonical(tree, url)
+    tags = _tags(jsonld, meta, tree)
     if text is None:
         text = body_text(page, url)
     text = _without_leading_title(text, title)
     language = normalise_language(
         jsonld.get("inLanguage") if isinstance(jsonld.get("inLanguage"), str) else None
     )
-    language = language or normalise_language(tree.get("lang") if tree is not None else None)
+    language = language or normalise_language(language_hint)
     language = language or normalise_language(meta.get("og:locale")) or guess_language(text)
-    canonical = _canonical(tree, url)
     return ExtractedArticle(
         url=url,
         title=title,
@@ -100,26 +102,46 @@ def extract_article(
         text=text,
         language=language,
         canonical_url=canonical,
-        tags=_tags(jsonld, meta, tree),
+        tags=tags,
         description=meta.get("og:description") or meta.get("description"),
         page_type=_page_type(jsonld, meta),
     )
 
 
 def body_text(page: str, url: str | None = None) -> str:
-    """The main text of a page without navigation, related lists, share bars and comments."""
-    text = trafilatura.extract(
-        page,
-        url=url,
-        favor_precision=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        deduplicate=False,
-        with_metadata=False,
+    """The main text of a page without navigation, related lists, share bars and comments.
+
+    trafilatura in precision mode first; when that keeps under ``SHORT_BODY`` words and its
+    balanced mode finds more than twice as much, the precise pass cut the article short (a body
+    split across unusual containers), so the fuller text is taken instead.
+    """
+    text = _trafilatura(page, url, favor_precision=True)
+    words = len(text.split())
+    if words < SHORT_BODY:
+        fuller = _trafilatura(page, url, favor_precision=False)
+        if len(fuller.split()) > 2 * words:
+            text = fuller
+    return clean_text(text)
+
+
+SHORT_BODY = 150
+
+
+def _trafilatura(page: str, url: str | None, *, favor_precision: bool) -> str:
+    return (
+        trafilatura.extract(
+            page,
+            url=url,
+            favor_precision=favor_precision,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            deduplicate=False,
+            with_metadata=False,
+        )
+        or ""
     )
-    return clean_text(text or "")
 
 
 def clean_text(text: str) -> str:
