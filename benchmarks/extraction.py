@@ -34,7 +34,7 @@ def load_pages(shared: Path) -> tuple[dict[str, str], dict[str, str], dict[str, 
     return pages, {k: v["articleBody"] for k, v in truth.items()}, {k: v["url"] for k, v in truth.items()}
 
 
-def timed(extract, pages: dict[str, str], runs: int = 3) -> tuple[dict[str, str], float]:  # noqa: ANN001
+def timed(extract, pages: dict[str, str], runs: int = 3) -> tuple[dict[str, str], float]:
     best = float("inf")
     out: dict[str, str] = {}
     for _ in range(runs):
@@ -81,7 +81,8 @@ def main() -> None:
         ),
     }
     print(
-        f"machine: {platform.machine()}, Python {platform.python_version()}, trafilatura {trafilatura.__version__}"
+        f"machine: {platform.machine()}, Python {platform.python_version()}, "
+        f"trafilatura {trafilatura.__version__}"
     )
     rows = {}
     for name, extract in contenders.items():
@@ -94,7 +95,8 @@ def main() -> None:
         )
     ours, base = rows["sellerwatch extract_article"], rows["trafilatura.extract (default)"]
     print(
-        f"ratio to trafilatura default: F1 {ours[0]['f1'] / base[0]['f1']:.3f}x, speed {ours[1] / base[1]:.2f}x"
+        f"ratio to trafilatura default: F1 {ours[0]['f1'] / base[0]['f1']:.3f}x, "
+        f"speed {ours[1] / base[1]:.2f}x"
     )
     exact, total = demo_dates()
     print(f"demo-world published dates extracted exactly: {exact}/{total} ({exact / total:.1%})")
