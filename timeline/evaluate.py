@@ -27,10 +27,11 @@ def bcubed(predicted: pd.Series, truth: pd.Series) -> dict[str, float]:
 
 def pairwise(predicted: pd.Series, truth: pd.Series) -> dict[str, float]:
     items = list(truth.dropna().index)
-    pred = predicted.reindex(items)
+    pred = predicted.reindex(items).astype("object")
+    pred = pred.where(pred.notna(), None)
     tp = fp = fn = 0
     for a, b in combinations(items, 2):
-        same_pred = pd.notna(pred[a]) and pred[a] == pred[b]
+        same_pred = pred[a] is not None and pred[a] == pred[b]
         same_gold = truth[a] == truth[b]
         tp += same_pred and same_gold
         fp += same_pred and not same_gold

@@ -30,7 +30,7 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "platform": ("string", "Marketplace the document is about"),
     "labels": ("string", "Labels, ';'-separated: brand_removal, apology, policy_tightening"),
     "incident_id": ("string", "Incident the document reports, empty when none"),
-    "country": ("string", "Marketplace country where the text names it (US, UK, ...)"),
+    "country": ("string", "Marketplace country where a labelled document names it (US, UK, ...)"),
     "near_duplicate_of": ("string", "article_id of the text this one syndicates, if any"),
     "first_seen": ("datetime", "First report of the incident (UTC)"),
     "last_seen": ("datetime", "Latest report of the incident (UTC)"),

@@ -26,7 +26,9 @@ COMPATIBLE = {frozenset(("brand_removal", "apology")), frozenset(("brand_removal
 class GroupingParams:
     window: pd.Timedelta = field(default_factory=lambda: pd.Timedelta(days=90))
     min_similarity: float = 0.1
-    max_candidates: int = 400
+    # One law or rule enforced by several marketplaces is one event: documents about different
+    # platforms join only when their content is this much more alike.
+    cross_platform_similarity: float = 0.25
 
 
 def labels_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -43,51 +45,74 @@ def incident_candidates(docs: pd.DataFrame) -> pd.DataFrame:
     return docs[has_labels & dated & known]
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+LABEL_BITS = {label: 1 << i for i, label in enumerate(LABELS)}
 
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
 
-    def union(self, i: int, j: int) -> None:
-        a, b = self.find(i), self.find(j)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
+def _mask(labels: object) -> int:
+    return sum(LABEL_BITS[label] for label in set(labels or []) if label in LABEL_BITS)
+
+
+def _compatibility_table() -> np.ndarray:
+    def labels_of(mask: int) -> frozenset[str]:
+        return frozenset(label for label, bit in LABEL_BITS.items() if mask & bit)
+
+    size = 1 << len(LABELS)
+    return np.array(
+        [[labels_compatible(labels_of(a), labels_of(b)) for b in range(size)] for a in range(size)]
+    )
+
+
+COMPATIBLE_TABLE = _compatibility_table()
+CHUNK = 2000
 
 
 def cluster(docs: pd.DataFrame, params: GroupingParams | None = None) -> pd.Series:
-    """A cluster number per candidate document (index-aligned with ``docs``)."""
+    """A cluster number per candidate document (index-aligned with ``docs``).
+
+    Blocked by platform (plus one pass across platforms at a stricter similarity); inside a block,
+    documents are taken in time order in chunks and compared (one sparse product per chunk) only
+    with the documents of the preceding ``window``, never all pairs.
+    """
     params = params or GroupingParams()
     if docs.empty:
         return pd.Series(dtype="int64", index=docs.index)
-    docs = docs.sort_values(["published", "doc_id"])
-    texts = (
-        docs["title"].fillna("") + " " + docs["title"].fillna("") + " " + docs["text"].fillna("")
-    ).tolist()
-    vectors = _vectorise(texts)
-    labels = [frozenset(x) for x in docs["labels"]]
-    times = docs["published"].to_numpy()
-    platforms = docs["platform"].to_numpy()
-    union = _UnionFind(len(docs))
-    for platform in pd.unique(platforms):
-        members = np.flatnonzero(platforms == platform)
-        start = 0
-        for position, i in enumerate(members):
-            while times[members[start]] < times[i] - params.window:
-                start += 1
-            window = members[max(start, position - params.max_candidates) : position]
-            if len(window) == 0:
-                continue
-            similarity = (vectors[window] @ vectors[i].T).toarray().ravel()
-            for j, score in zip(window, similarity, strict=True):
-                if score >= params.min_similarity and labels_compatible(labels[i], labels[j]):
-                    union.union(i, j)
-    roots = [union.find(i) for i in range(len(docs))]
-    return pd.Series(roots, index=docs.index).reindex(docs.index)
+    ordered = docs.sort_values(["published", "doc_id"])
+    texts = ordered["title"].fillna("") + " " + ordered["title"].fillna("") + " " + ordered["text"].fillna("")
+    vectors = _vectorise(texts.tolist())
+    masks = np.array([_mask(labels) for labels in ordered["labels"]])
+    epoch = pd.Timestamp(0, tz="UTC")
+    seconds = ((ordered["published"] - epoch).dt.total_seconds()).to_numpy().astype(np.int64)
+    window = int(params.window.total_seconds())
+    platforms = ordered["platform"].to_numpy()
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    blocks = [(np.flatnonzero(platforms == p), params.min_similarity) for p in pd.unique(platforms)]
+    blocks.append((np.arange(len(ordered)), params.cross_platform_similarity))
+    for members, threshold in blocks:
+        block_times = seconds[members]
+        for start in range(0, len(members), CHUNK):
+            chunk = members[start : start + CHUNK]
+            first = np.searchsorted(block_times, block_times[start] - window, side="left")
+            candidates = members[first : start + len(chunk)]
+            similarity = (vectors[chunk] @ vectors[candidates].T).tocoo()
+            i, j = chunk[similarity.row], candidates[similarity.col]
+            keep = (similarity.data >= threshold) & (j < i)
+            i, j = i[keep], j[keep]
+            gap = seconds[i] - seconds[j]
+            keep = (gap <= window) & COMPATIBLE_TABLE[masks[i], masks[j]]
+            rows.append(i[keep])
+            cols.append(j[keep])
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(ordered)
+    i = np.concatenate(rows) if rows else np.array([], dtype=int)
+    j = np.concatenate(cols) if cols else np.array([], dtype=int)
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    # Number each component by its earliest document, so numbering is independent of input order.
+    first_member = pd.Series(np.arange(n)).groupby(component).transform("min").to_numpy()
+    return pd.Series(first_member, index=ordered.index).reindex(docs.index)
 
 
 def _vectorise(texts: list[str]) -> csr_matrix:
@@ -112,46 +137,44 @@ def assign_incidents(
     """Give every candidate document an ``incident_id``; return documents and merges.
 
     ``previous`` maps document id → incident id from the last run: a cluster keeps the ID its
-    documents had; when clusters that had different IDs merge, the oldest ID survives and the
-    merge is returned as a row (``absorbed_id``, ``survivor_id``).
+    documents had; when clusters that had different IDs merge, the oldest ID (the one whose first
+    document came first) survives and the merge is returned as a row (``absorbed_id``,
+    ``survivor_id``). When an old incident splits, the part holding its first document keeps the
+    ID and the rest get new ones.
     """
     previous = previous or {}
     docs = docs.copy()
     docs["incident_id"] = pd.Series(pd.NA, index=docs.index, dtype="string")
     candidates = incident_candidates(docs)
-    clusters = cluster(candidates, params)
-    merges = []
-    first_seen: dict[str, pd.Timestamp] = {}
-    for _, ids in candidates.groupby(clusters).groups.items():
-        members = candidates.loc[ids].sort_values(["published", "doc_id"])
-        old_ids = [previous[d] for d in members["doc_id"] if d in previous]
-        if old_ids:
-            known = pd.Series(old_ids)
-            # The oldest incident survives: the one whose first document came first.
-            order = {
-                i: members.loc[members["doc_id"].map(previous.get) == i, "published"].min()
-                for i in set(old_ids)
-            }
-            survivor = min(order, key=lambda i: (order[i], i))
-            for absorbed in sorted(set(known) - {survivor}):
-                merges.append({"absorbed_id": absorbed, "survivor_id": survivor})
-        else:
-            survivor = new_incident_id(members["doc_id"].iloc[0])
-        docs.loc[members.index, "incident_id"] = survivor
-        first_seen[survivor] = members["published"].min()
-    merged = pd.DataFrame(merges, columns=["absorbed_id", "survivor_id"])
-    # An ID claimed by two clusters (an incident split): the later cluster gets a fresh one.
-    claimed = docs.dropna(subset=["incident_id"]).groupby("incident_id")["published"].min()
-    for incident_id in claimed.index:
-        rows = docs[docs["incident_id"] == incident_id]
-        groups = clusters.reindex(rows.index)
-        if groups.nunique() > 1:
-            keep = groups.loc[rows["published"].idxmin()]
-            for group in groups.unique():
-                if group != keep:
-                    split = groups[groups == group].index
-                    docs.loc[split, "incident_id"] = new_incident_id(docs.loc[split, "doc_id"].min())
-    return docs, merged
+    if candidates.empty:
+        return docs, pd.DataFrame(columns=["absorbed_id", "survivor_id"])
+    members = candidates[["doc_id", "published"]].assign(cluster=cluster(candidates, params))
+    members["previous"] = members["doc_id"].map(previous)
+    members = members.sort_values(["published", "doc_id"])
+
+    # Each old ID, per cluster, dated by its earliest document there.
+    claims = (
+        members.dropna(subset=["previous"])
+        .groupby(["cluster", "previous"], as_index=False)["published"]
+        .min()
+        .sort_values(["published", "previous"])
+    )
+    # An old ID found in several clusters (a split) stays with the cluster of its earliest claim.
+    claims = claims.drop_duplicates("previous", keep="first")
+    survivors = claims.drop_duplicates("cluster", keep="first").set_index("cluster")["previous"]
+    absorbed = claims[~claims["previous"].isin(survivors.to_numpy())]
+    merges = pd.DataFrame(
+        {
+            "absorbed_id": absorbed["previous"].to_numpy(),
+            "survivor_id": absorbed["cluster"].map(survivors).to_numpy(),
+        }
+    ).sort_values(["survivor_id", "absorbed_id"], ignore_index=True)
+
+    first_docs = members.drop_duplicates("cluster", keep="first").set_index("cluster")["doc_id"]
+    fresh = first_docs.map(new_incident_id)
+    ids = survivors.reindex(first_docs.index).fillna(fresh)
+    docs.loc[members.index, "incident_id"] = members["cluster"].map(ids).astype("string")
+    return docs, merges
 
 
 def label_list(labels: object) -> list[str]:

@@ -21,6 +21,10 @@ PLATFORMS: dict[str, str] = {
     "mercado_libre": r"mercado ?libre|mercadolibre",
 }
 _PATTERNS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in PLATFORMS.items()}
+# All platforms in one pattern, so a text is scanned once: the group that matched names the platform.
+_ANY_PLATFORM = re.compile(
+    "|".join(f"(?P<{name}>{pattern})" for name, pattern in PLATFORMS.items()), re.IGNORECASE
+)
 COUNTRIES = {
     "US": r"\bUS\b|\bU\.S\.|United States|\.com\b|America",
     "UK": r"\bUK\b|United Kingdom|Britain|\.co\.uk",
@@ -37,16 +41,17 @@ COUNTRIES = {
     "SG": r"\bSingapore",
     "BR": r"\bBrazil",
 }
-_COUNTRY_NEAR = {
-    code: re.compile(
-        rf"(?:{pattern})[\w\s'-]{{0,12}}(?:store|site|marketplace|sellers?)|"
-        rf"(?:amazon|ebay|shopee|tiktok shop|walmart)[\s-]*(?:{pattern})",
-        re.IGNORECASE,
-    )
-    for code, pattern in COUNTRIES.items()
-}
+_ANY_COUNTRY = "|".join(f"(?P<{code}>{pattern})" for code, pattern in COUNTRIES.items())
+# A country next to a marketplace word ("UK sellers", "German store") or after a platform
+# ("Amazon Japan"); the second alternative's groups are prefixed with x to keep names unique.
+_COUNTRY_NEAR = re.compile(
+    rf"(?:{_ANY_COUNTRY})[\w\s'-]{{0,12}}(?:store|site|marketplace|sellers?)"
+    rf"|(?:amazon|ebay|shopee|tiktok shop|walmart)[\s-]*(?:{_ANY_COUNTRY.replace('?P<', '?P<x')})",
+    re.IGNORECASE,
+)
 TITLE_WEIGHT = 3
 LEAD_CHARS = 1500  # the opening of a text says what it is about
+COUNTRY_LEAD_CHARS = 400  # "Amazon UK sellers ...": the country comes with the first mention
 
 
 def platform_scores(title: str, text: str) -> dict[str, float]:
@@ -72,31 +77,48 @@ def detect_platform(title: str, text: str, source_platform: str | None = None) -
     best, best_score = ranked[0]
     if len(ranked) > 1:
         _second, second_score = ranked[1]
-        in_title = [n for n in scores if _PATTERNS[n].search(title or "")]
+        in_title = {m.lastgroup for m in _ANY_PLATFORM.finditer(title or "")}
         if second_score >= 0.75 * best_score and (len(in_title) != 1):
             return "multiple"
     return best
 
 
+_COUNTRY_HINT = re.compile(
+    r"\b(?:US|U\.S|UK|United|Britain|America|German|Deutschland|France|French|Ital|Spain|Spanish|Japan|India"
+    r"|Canad|Mexic|Australia|Malaysia|Singapore|Brazil)|\.com\b|\.co\.uk|\.de\b"
+)  # case-sensitive on purpose: names of countries are capitalised, and it is several times faster
+
+
 def detect_country(platform: str, title: str, text: str) -> str | None:
     if platform in ("other", "multiple"):
         return None
-    sample = f"{title}\n{text[:LEAD_CHARS]}"
-    hits = {code: len(p.findall(sample)) for code, p in _COUNTRY_NEAR.items()}
-    hits = {k: v for k, v in hits.items() if v}
+    sample = f"{title}\n{text[:COUNTRY_LEAD_CHARS]}"
+    if not _COUNTRY_HINT.search(sample):  # a cheap look first; most texts name no country
+        return None
+    hits: dict[str, int] = {}
+    for match in _COUNTRY_NEAR.finditer(sample):
+        code = (match.lastgroup or "").removeprefix("x")
+        hits[code] = hits.get(code, 0) + 1
     return max(hits, key=lambda k: (hits[k], k)) if hits else None
 
 
 def with_platforms(docs: pd.DataFrame) -> pd.DataFrame:
-    """Add ``platform`` (a given value wins) and ``country`` columns."""
+    """Add ``platform`` (a given value wins) and, for labelled documents, ``country``."""
     docs = docs.copy()
     given = docs["platform"] if "platform" in docs else pd.Series(None, index=docs.index, dtype=object)
-    detected = [
-        detect_platform(t, x) for t, x in zip(docs["title"].fillna(""), docs["text"].fillna(""), strict=True)
+    titles, texts = docs["title"].fillna(""), docs["text"].fillna("")
+    docs["platform"] = [
+        g if isinstance(g, str) and g else detect_platform(t, x)
+        for g, t, x in zip(given, titles, texts, strict=True)
     ]
-    docs["platform"] = [g if isinstance(g, str) and g else d for g, d in zip(given, detected, strict=True)]
-    docs["country"] = [
+    # The country matters for incidents; looking for it in every unlabelled page costs more than it tells.
+    labelled = docs["labels"].map(bool) if "labels" in docs else pd.Series(True, index=docs.index)
+    docs["country"] = pd.Series(pd.NA, index=docs.index, dtype="string")
+    subset = docs[labelled]
+    docs.loc[subset.index, "country"] = [
         detect_country(p, t, x)
-        for p, t, x in zip(docs["platform"], docs["title"].fillna(""), docs["text"].fillna(""), strict=True)
+        for p, t, x in zip(
+            subset["platform"], subset["title"].fillna(""), subset["text"].fillna(""), strict=True
+        )
     ]
     return docs

@@ -68,51 +68,54 @@ def articles_table(docs: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["published", "article_id"], na_position="last").reset_index(drop=True)
 
 
-def _stages(members: pd.DataFrame) -> str:
-    """Labels in the order they were first reported: e.g. brand_removal>apology."""
-    firsts: dict[str, pd.Timestamp] = {}
-    for published, labels in zip(members["published"], members["labels"], strict=True):
-        for label in labels:
-            if label not in firsts or published < firsts[label]:
-                firsts[label] = published
-    return ">".join(sorted(firsts, key=lambda label: (firsts[label], LABELS.index(label))))
-
-
-def _representative(members: pd.DataFrame) -> pd.Series:
-    """The earliest news report (forum titles are questions), else the earliest document."""
-    news = members[members["kind"] == "news"]
-    return (news if not news.empty else members).sort_values(["published", "doc_id"]).iloc[0]
-
-
 def incidents_table(docs: pd.DataFrame, merges: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per incident; every column computed by group, not by looping over incidents."""
     members = docs.dropna(subset=["incident_id"])
-    rows = []
-    for incident_id, group in members.groupby("incident_id", sort=False):
-        first = _representative(group)
-        labels = sorted({label for labels in group["labels"] for label in labels}, key=LABELS.index)
-        absorbed = (
-            [] if merges is None else sorted(merges.loc[merges["survivor_id"] == incident_id, "absorbed_id"])
+    if members.empty:
+        return pd.DataFrame(columns=INCIDENT_COLUMNS)
+    groups = members.groupby("incident_id")
+    table = pd.DataFrame(
+        {
+            "first_seen": groups["published"].min(),
+            "last_seen": groups["published"].max(),
+            "article_count": groups.size(),
+            "source_count": groups["source"].nunique(),
+            "reply_count": groups["reply_count"].sum() if "reply_count" in members else 0,
+        }
+    )
+    table["platform"] = _most_common(members, "platform")
+    table["country"] = (
+        _most_common(members.dropna(subset=["country"]), "country") if "country" in members else pd.NA
+    )
+    # The representative: the earliest news report (forum titles are questions), else the earliest.
+    ranked = members.assign(forum=members["kind"] != "news").sort_values(["forum", "published", "doc_id"])
+    first = ranked.drop_duplicates("incident_id").set_index("incident_id")
+    table["title"], table["url"] = first["title"], first["url"]
+    labelled = members[["incident_id", "published", "labels"]].explode("labels").dropna(subset=["labels"])
+    order = {label: i for i, label in enumerate(LABELS)}
+    onsets = labelled.groupby(["incident_id", "labels"], as_index=False)["published"].min()
+    onsets["order"] = onsets["labels"].map(order)
+    table["labels"] = onsets.sort_values("order").groupby("incident_id")["labels"].agg(LIST_SEPARATOR.join)
+    table["stages"] = (
+        onsets.sort_values(["published", "order"]).groupby("incident_id")["labels"].agg(">".join)
+    )
+    if merges is not None and not merges.empty:
+        table["merged_ids"] = (
+            merges.sort_values("absorbed_id").groupby("survivor_id")["absorbed_id"].agg(LIST_SEPARATOR.join)
         )
-        countries = group.get("country", pd.Series(dtype=object)).dropna()
-        rows.append(
-            {
-                "incident_id": incident_id,
-                "platform": group["platform"].mode().iloc[0],
-                "labels": LIST_SEPARATOR.join(labels),
-                "title": first["title"],
-                "first_seen": group["published"].min(),
-                "last_seen": group["published"].max(),
-                "article_count": len(group),
-                "source_count": group["source"].nunique(),
-                "url": first["url"],
-                "stages": _stages(group),
-                "country": countries.mode().iloc[0] if not countries.empty else pd.NA,
-                "merged_ids": LIST_SEPARATOR.join(absorbed),
-                "reply_count": int(group.get("reply_count", pd.Series(0, index=group.index)).fillna(0).sum()),
-            }
-        )
-    table = pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
-    return table.sort_values(["first_seen", "incident_id"]).reset_index(drop=True)
+    else:
+        table["merged_ids"] = ""
+    table["merged_ids"] = table["merged_ids"].fillna("")
+    table["reply_count"] = table["reply_count"].fillna(0).astype(int)
+    table = table.rename_axis("incident_id").reset_index()
+    return table[INCIDENT_COLUMNS].sort_values(["first_seen", "incident_id"]).reset_index(drop=True)
+
+
+def _most_common(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Per incident, the most frequent value of ``column`` (ties: alphabetical)."""
+    counts = frame.groupby(["incident_id", column]).size().rename("n").reset_index()
+    counts = counts.sort_values(["incident_id", "n", column], ascending=[True, False, True])
+    return counts.drop_duplicates("incident_id").set_index("incident_id")[column]
 
 
 def timeline_table(docs: pd.DataFrame, replies: pd.DataFrame | None = None) -> pd.DataFrame:
