@@ -114,7 +114,7 @@ def with_platforms(docs: pd.DataFrame) -> pd.DataFrame:
     # The country matters for incidents; looking for it in every unlabelled page costs more than it tells.
     labelled = docs["labels"].map(bool) if "labels" in docs else pd.Series(True, index=docs.index)
     docs["country"] = pd.Series(pd.NA, index=docs.index, dtype="string")
-    subset = docs[labelled]
+    subset = docs.loc[labelled.astype(bool)]
     docs.loc[subset.index, "country"] = [
         detect_country(p, t, x)
         for p, t, x in zip(
