@@ -82,6 +82,44 @@ class LabelModel:
         return explanation
 
 
+def default_model() -> LabelModel:
+    from classifier.data import data_hash, training_files
+
+    files = training_files()
+    current = data_hash(files) if files else None
+    card_file = card_path(DEFAULT_MODEL)
+    if DEFAULT_MODEL.exists() and card_file.exists():
+        try:
+            built_from = json.loads(card_file.read_text(encoding="utf-8"))["training_data"]["sha256"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            built_from = None
+        if built_from == current:
+            return load_model(DEFAULT_MODEL)
+    if not files:
+        raise ModelError(f"no default model at {DEFAULT_MODEL} and no training data to build it from")
+    import fcntl
+    import sys
+
+    from classifier.train import train_model
+
+    DEFAULT_MODEL.parent.mkdir(parents=True, exist_ok=True)
+    with (DEFAULT_MODEL.parent / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds; the others wait and then load it
+        if card_file.exists() and DEFAULT_MODEL.exists():
+            try:
+                if json.loads(card_file.read_text(encoding="utf-8"))["training_data"]["sha256"] == current:
+                    return load_model(DEFAULT_MODEL)
+            except (json.JSONDecodeError, KeyError, TypeError):
+                pass
+        print(
+            f"building the default model from {len(files)} training files (first use, about a minute)",
+            file=sys.stderr,
+        )
+        model, _ = train_model(files)
+        save_model(model, DEFAULT_MODEL)
+    return load_model(DEFAULT_MODEL)
+
+
 def save_model(model: LabelModel, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -92,7 +130,14 @@ def save_model(model: LabelModel, path: Path) -> None:
 
 
 def load_model(path: Path | None = None) -> LabelModel:
-    path = Path(path or DEFAULT_MODEL)
+    """Load the model at ``path``; without a path, the default model, built on first use.
+
+    The default model is not shipped: it is trained deterministically from ``data/training`` the
+    first time it is needed (about a minute), and again whenever that data changes.
+    """
+    if path is None:
+        return default_model()
+    path = Path(path)
     card_file = card_path(path)
     if not path.exists():
         raise ModelError(f"model file {path} does not exist: run `sellerwatch train` first")

@@ -16,7 +16,7 @@ import skops
 from classifier.data import data_hash, label_matrix, load_labelled, model_input
 from classifier.labels import LABELS
 from classifier.metrics import label_metrics
-from classifier.model import build_pipeline, choose_thresholds, out_of_fold_scores
+from classifier.model import THRESHOLD_BETA, build_pipeline, choose_thresholds, out_of_fold_scores
 from classifier.persist import LabelModel
 
 
@@ -40,6 +40,7 @@ def train_model(paths: list[Path], *, seed: int = 13) -> tuple[LabelModel, dict[
     card = {
         "labels": list(LABELS),
         "thresholds": thresholds,
+        "threshold_rule": f"max F-beta (beta {THRESHOLD_BETA}) on leave-one-batch-out scores",
         "version": f"tfidf-lr-{digest[:8]}-s{seed}",
         "seed": seed,
         "training_data": {
