@@ -127,7 +127,7 @@ def test_training_is_deterministic(corpus: list[dict], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "card_labels", "card_missing", "sklearn_version"])
-def test_a_damaged_model_fails_with_a_clear_message(tmp_path: Path, damage: str, model) -> None:  # noqa: ANN001
+def test_a_damaged_model_fails_with_a_clear_message(tmp_path: Path, damage: str, model) -> None:
     model_file = tmp_path / "m.skops"
     model_file.write_bytes(DEFAULT_MODEL.read_bytes())
     card = json.loads(card_path(DEFAULT_MODEL).read_text())
