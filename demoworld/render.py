@@ -339,13 +339,15 @@ def discourse_topic_summary(thread: ForumThread, day: int) -> dict:
     }
 
 
-def discourse_topic_json(thread: ForumThread, day: int) -> dict:
+def discourse_topic_json(thread: ForumThread, day: int, near: int | None = None) -> dict:
+    """``/t/{slug}/{id}.json``, or with ``near`` (``/t/{slug}/{id}/{n}.json``) the 20 posts from n."""
     posts = thread.visible_posts(day)
     summary = discourse_topic_summary(thread, day)
+    start = max((near or 1) - 1, 0)
     return {
         **summary,
         "post_stream": {
-            "posts": [discourse_post_json(thread, p.number, day) for p in posts[:20]],
+            "posts": [discourse_post_json(thread, p.number, day) for p in posts[start : start + 20]],
             "stream": [thread.id * 1000 + p.number for p in posts],
         },
     }

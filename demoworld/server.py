@@ -290,7 +290,8 @@ start_urls = [
                 ]
                 posts = [render.discourse_post_json(thread, n, self.day) for n in numbers]
                 return _json({"post_stream": {"posts": posts}, "id": thread.id})
-            return _json(render.discourse_topic_json(thread, self.day))
+            near = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() else None
+            return _json(render.discourse_topic_json(thread, self.day, near))
         if path == "/":
             return _text("<html><body>Seller Circle</body></html>", "text/html")
         return _json({"errors": ["not found"]}, 404)

@@ -198,11 +198,11 @@ class Store:
                     .returning(schema.documents.c.id)
                 ).first()
                 outcome = "changed" if updated is not None else "unchanged"
-                if outcome == "unchanged":
+                if outcome == "unchanged":  # same content; refresh what we know about it
                     conn.execute(
                         schema.documents.update()
                         .where(schema.documents.c.id == doc_id)
-                        .values(fetched_at=fetched)
+                        .values(fetched_at=fetched, extra=values["extra"])
                     )
             if outcome != "unchanged":
                 conn.execute(

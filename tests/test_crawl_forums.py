@@ -84,6 +84,12 @@ def test_rerun_fetches_only_bumped_threads_and_new_posts(world: DemoWorld, tmp_p
     )
     assert store.count("posts") == posts_before + day2_posts
 
+    world.clear_log()  # the next night, nothing new again: no topic page at all
+    results = crawl_toml(world.sources_toml(), tmp_path, db, names=FORUMS)
+    assert sum(r.new + r.changed + r.posts_new for r in results) == 0
+    assert not [p for p in world.requests("discourse") if p.startswith("/t/")]
+    assert not [p for p in world.requests("phpbb") if "viewtopic" in p]
+
 
 def test_429_with_retry_after_is_waited_out(world: DemoWorld, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'slow.sqlite'}"

@@ -21,6 +21,7 @@ from crawler.extract.forum import (
 )
 from crawler.items import Document
 from crawler.spiders.base import SourceSpider
+from store.db import document_id
 
 # Discourse's documented default for anonymous clients is 200 requests a minute per IP.
 DEFAULT_DELAY = 0.35
@@ -63,7 +64,11 @@ class DiscourseSpider(SourceSpider):
                 self.crawler.stats.inc_value("skipped/unchanged_topic")
                 continue
             bumped += 1
-            yield self.request(f"{url}.json", self.parse_topic, meta={"topic_url": url})
+            # A topic seen before: ask for the posts after the last one stored (Discourse's
+            # /t/{slug}/{id}/{post_number}.json), not for the first 20 again.
+            last = (known or {}).get("extra", {}).get("last_post_number")
+            target = f"{url}/{last + 1}.json" if last else f"{url}.json"
+            yield self.request(target, self.parse_topic, meta={"topic_url": url})
         # /latest is ordered by last activity: a page with nothing bumped ends a re-crawl.
         if more and not (self.incremental and bumped == 0):
             yield self.listing_request(response.meta["page"] + 1)
@@ -94,8 +99,6 @@ class DiscourseSpider(SourceSpider):
     def stored_posts(self, url: str) -> list[dict[str, Any]]:
         if url not in self.known:
             return []
-        from store.db import document_id
-
         return self.store.posts_of(document_id(url))
 
     def next_chunk(self, thread: Thread, missing: list[int]) -> Iterator[Request | Document]:
@@ -127,14 +130,18 @@ class DiscourseSpider(SourceSpider):
 
     def thread_document(self, thread: Thread) -> Document:
         posts = sorted(thread.posts, key=lambda p: p.number)
-        opening = next((p for p in posts if p.number == 1), None)
+        opening = next((p for p in posts if p.number == 1 and not p.deleted), None)
+        stored = None if opening else self.store.get_document(document_id(thread.url))
+        text = opening.text if opening else (stored or {}).get("text", "")
+        author = opening.author if opening else (stored or {}).get("author")
+        numbers = [p.number for p in posts] + [(stored or {}).get("extra", {}).get("last_post_number") or 0]
         return Document(
             url=thread.url,
             source=self.source.name,
             kind="forum",
             title=thread.title,
-            text=opening.text if opening else "",
-            author=opening.author if opening else None,
+            text=text,
+            author=author,
             published=thread.created or (opening.created if opening else None),
             language=None,
             platform=self.source.platform,
@@ -144,6 +151,7 @@ class DiscourseSpider(SourceSpider):
                 "reply_count": thread.reply_count,
                 "views": thread.views,
                 "last_activity": thread.last_activity.isoformat() if thread.last_activity else None,
+                "last_post_number": max(numbers),
             },
             posts=[p.as_row() for p in posts],
         )

@@ -106,7 +106,8 @@ class HtmlForumSpider(SourceSpider):
         posts += html_posts(tree, selectors, first_number=len(posts) + 1)
         next_url = html_next_page(tree, response.url, selectors)
         if next_url and thread_key(next_url) == response.meta["thread"]:
-            yield self.request(next_url, self.parse_thread, meta={**response.meta, "posts": posts})
+            carried = {k: response.meta[k] for k in ("thread", "replies", "title") if k in response.meta}
+            yield self.request(next_url, self.parse_thread, meta={**carried, "posts": posts})
             return
         yield self.thread_document(response.meta, posts)
 
