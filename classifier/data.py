@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,21 @@ def data_hash(paths: Iterable[Path]) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+PASSAGE_SENTENCES = 3
+
+
+def passages(doc: dict[str, Any]) -> list[str]:
+    """The body in passages of three sentences, each headed by the title, so that a fact told once
+    deep in a long article is scored on its own, not drowned by the rest."""
+    title = str(doc.get("title") or "").strip()
+    sentences = [s for s in _SENTENCE_END.split(str(doc.get("text") or "")) if s.strip()]
+    if not sentences:
+        return [title]
+    step = PASSAGE_SENTENCES
+    return [f"{title}\n" + " ".join(sentences[i : i + step]) for i in range(0, len(sentences), step)]
 
 
 def model_input(doc: dict[str, Any]) -> str:

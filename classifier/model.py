@@ -7,7 +7,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import fbeta_score
-from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
@@ -70,18 +70,23 @@ def choose_thresholds(y: np.ndarray, scores: np.ndarray, beta: float = THRESHOLD
 
 
 def out_of_fold_scores(
-    texts: list[str], y: np.ndarray, *, seed: int, groups: list[str] | None = None, folds: int = 5
+    docs: list[dict], y: np.ndarray, *, seed: int, groups: list[str] | None = None, folds: int = 5
 ) -> np.ndarray:
-    """Scores for each document from a model that never saw it.
+    """Pooled scores (``persist.pooled_scores``) for each document from a model that never saw it.
 
     With ``groups`` (the batch each document was written in), whole batches are held out at a
     time: the scores then come from writers and registers the model has not seen, which is what
     real articles are to it, so thresholds chosen on them transfer better than shuffled k-fold's.
     """
+    from classifier.data import model_input
+    from classifier.persist import pooled_scores
+
     if groups is not None and len(set(groups)) >= 3:
-        splitter = GroupKFold(n_splits=len(set(groups)))
-        return cross_val_predict(
-            build_pipeline(seed), texts, y, cv=splitter, groups=groups, method="predict_proba"
-        )
-    splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)
-    return cross_val_predict(build_pipeline(seed), texts, y, cv=splitter, method="predict_proba")
+        splits = GroupKFold(n_splits=len(set(groups))).split(docs, y, groups)
+    else:
+        splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(docs)
+    scores = np.zeros(y.shape)
+    for train, test in splits:
+        fitted = build_pipeline(seed).fit([model_input(docs[i]) for i in train], y[train])
+        scores[test] = pooled_scores(fitted, [docs[i] for i in test])
+    return scores

@@ -8,6 +8,7 @@ holds only scikit-learn / NumPy / SciPy types. Every failure is a :class:`ModelE
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import zipfile
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import sklearn
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
-from classifier.data import REPO_ROOT, model_input
+from classifier.data import REPO_ROOT, model_input, passages
 from classifier.labels import LABELS
 
 DEFAULT_MODEL = REPO_ROOT / "classifier" / "model" / "sellerwatch.skops"
@@ -54,9 +55,7 @@ class LabelModel:
         return {label: float(self.card["thresholds"][label]) for label in LABELS}
 
     def scores(self, docs: list[dict[str, Any]]) -> np.ndarray:
-        if not docs:
-            return np.zeros((0, len(LABELS)))
-        return self.pipeline.predict_proba([model_input(d) for d in docs])
+        return pooled_scores(self.pipeline, docs)
 
     def predict(self, docs: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
         scores = self.scores(docs)
@@ -80,6 +79,18 @@ class LabelModel:
                 if contributions.data[i] > 0
             ]
         return explanation
+
+
+def pooled_scores(pipeline: Pipeline, docs: list[dict[str, Any]]) -> np.ndarray:
+    """Per label, the mean of the whole document's score and its most telling passage's score."""
+    if not docs:
+        return np.zeros((0, len(LABELS)))
+    whole = pipeline.predict_proba([model_input(d) for d in docs])
+    pieces = [passages(d) for d in docs]
+    flat = pipeline.predict_proba([p for piece in pieces for p in piece])
+    bounds = np.cumsum([0, *(len(piece) for piece in pieces)])
+    best = np.array([flat[start:end].max(axis=0) for start, end in itertools.pairwise(bounds)])
+    return (whole + best) / 2
 
 
 def default_model() -> LabelModel:

@@ -31,7 +31,7 @@ def train_model(paths: list[Path], *, seed: int = 13) -> tuple[LabelModel, dict[
     texts = [model_input(d) for d in docs]
     y = label_matrix(docs)
     groups = [batch_of(d) for d in docs]
-    oof = out_of_fold_scores(texts, y, seed=seed, groups=groups)
+    oof = out_of_fold_scores(docs, y, seed=seed, groups=groups)
     thresholds = choose_thresholds(y, oof)
     cut = np.array([thresholds[label] for label in LABELS])
     cv_metrics = label_metrics(y, (oof >= cut).astype(int))
