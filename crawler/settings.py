@@ -48,3 +48,4 @@ EXTENSIONS = {
 # SellerWatch's own settings.
 SELLERWATCH_DB = None  # None: the SELLERWATCH_DB environment variable, else ./sellerwatch.sqlite
 SELLERWATCH_RETRY_AFTER_MAX = 300  # seconds a 429's Retry-After may make a request wait
+SELLERWATCH_EXTRACT_WORKERS = None  # processes extracting articles; None: one per core, 0: inline

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+import os
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +14,8 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.extract.article import extract_article, looks_like_article
+from crawler.extract.article import ExtractedArticle, extract_article, looks_like_article
+from crawler.extract.dates import zone
 from crawler.extract.decode import UndecodableError, decode_html
 from crawler.extract.feeds import FeedError, Link, is_sitemap, parse_feed, parse_sitemap
 from crawler.items import Document
@@ -155,7 +160,7 @@ class NewsSpider(SourceSpider):
         )
 
     # ----- articles ------------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[Document]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Document]:
         judge = response.meta.get("judge", False)
         if response.status == 304:
             self.crawler.stats.inc_value("docs/not_modified")
@@ -169,16 +174,16 @@ class NewsSpider(SourceSpider):
             return
         if is_sitemap(response.body[:2048]):
             return
-        try:
-            page, _encoding = decode_html(
-                response.body, response.headers.get("Content-Type", b"").decode("latin-1")
-            )
-        except UndecodableError as exc:
-            self.record_failure(response.url, "undecodable", str(exc))
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        job = (response.body, content_type, response.url, self.source.extraction, self.source.timezone)
+        pool = self.extraction_pool()
+        if pool is None:
+            article, problem = extract_page(*job)
+        else:  # extraction runs on the other cores while the reactor keeps downloading
+            article, problem = await asyncio.wrap_future(pool.submit(extract_page, *job))
+        if article is None:
+            self.record_failure(response.url, "undecodable", problem or "")
             return
-        article = extract_article(
-            page, response.url, overrides=self.source.extraction, timezone=self.timezone
-        )
         if judge and not looks_like_article(article):
             self.crawler.stats.inc_value("pages/not_article")
             return
@@ -202,3 +207,30 @@ class NewsSpider(SourceSpider):
             platform=self.source.platform,
             extra=extra,
         )
+
+    def extraction_pool(self) -> ProcessPoolExecutor | None:
+        """Worker processes for extraction (SELLERWATCH_EXTRACT_WORKERS; 0 extracts inline)."""
+        if not hasattr(self, "_pool"):
+            configured = self.crawler.settings.get("SELLERWATCH_EXTRACT_WORKERS")
+            workers = os.cpu_count() or 1 if configured is None else int(configured)
+            self._pool = (
+                ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+                if workers > 0
+                else None
+            )
+        return self._pool
+
+    def closed(self, reason: str) -> None:
+        if getattr(self, "_pool", None) is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def extract_page(
+    body: bytes, content_type: str, url: str, overrides: dict[str, str], timezone: str | None
+) -> tuple[ExtractedArticle | None, str | None]:
+    """Decode and extract one page (runs in a worker process); an undecodable page says why."""
+    try:
+        page, _encoding = decode_html(body, content_type)
+    except UndecodableError as exc:
+        return None, str(exc)
+    return extract_article(page, url, overrides=overrides, timezone=zone(timezone)), None
