@@ -14,11 +14,10 @@ import os
 import random
 import resource
 import tempfile
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from crawler.extract.article import extract_article
@@ -26,6 +25,7 @@ from crawler.run import crawl
 from crawler.sources import load_sources
 from demoworld import render
 from demoworld.content import Article
+from demoworld.local import LocalServer
 
 WORDS = [
     "seller",
@@ -92,16 +92,11 @@ def page_of(index: int) -> str:
     )
 
 
-class GeneratedSite:
+class GeneratedSite(LocalServer):
     def __init__(self, pages: int) -> None:
         self.pages = pages
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
         self.sitemap = self._sitemap().encode()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        super().__init__()
 
     def _sitemap(self) -> str:
         entries = [(f"{{base}}/{i}.html", make_article(i).published, None) for i in range(self.pages)]
@@ -152,9 +147,7 @@ def main() -> None:
         done = sum(pool.map(extract_range, chunks))
     limit = done / (time.perf_counter() - start)
     print(f"extraction-only limit ({cores} cores, {done} pages, no network): {limit:.1f} pages/s")
-    site = GeneratedSite(args.pages)
-    threading.Thread(target=site.server.serve_forever, daemon=True).start()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, GeneratedSite(args.pages) as site:
         toml = Path(tmp) / "sources.toml"
         toml.write_text(
             f'[[sources]]\nname = "bench"\nkind = "news"\nstart_urls = []\n'
@@ -175,7 +168,6 @@ def main() -> None:
             )
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory of a crawl process: {peak:.0f} MiB")
-    site.server.shutdown()
 
 
 if __name__ == "__main__":

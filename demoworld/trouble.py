@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import random
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from demoworld.local import LocalServer
 
 GOOD_ARTICLE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>A working page</title>
 <script type="application/ld+json">{"@type": "NewsArticle", "headline": "A working page",
@@ -42,25 +43,11 @@ LINKS = [
 ]
 
 
-class TroubleSite:
+class TroubleSite(LocalServer):
     def __init__(self, slow_seconds: float = 3.0, huge_bytes: int = 300_000) -> None:
         self.slow_seconds = slow_seconds
         self.huge_bytes = huge_bytes
-        self.requests: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> TroubleSite:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def sources_toml(self) -> str:
         return f"""[[sources]]
