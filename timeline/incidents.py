@@ -175,7 +175,3 @@ def assign_incidents(
     ids = survivors.reindex(first_docs.index).fillna(fresh)
     docs.loc[members.index, "incident_id"] = members["cluster"].map(ids).astype("string")
     return docs, merges
-
-
-def label_list(labels: object) -> list[str]:
-    return [label for label in LABELS if label in set(labels or [])]
