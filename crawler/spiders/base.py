@@ -56,8 +56,19 @@ class SourceSpider(Spider):
     source: Source
     store: Store
 
-    def __init__(self, source: Source, store_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: Source | str,
+        store_url: str | None = None,
+        sources: str = "data/sources.toml",
+        **kwargs: Any,
+    ) -> None:
+        """``source`` is a Source, or its name: ``scrapy crawl news -a source=NAME [-a sources=FILE]``."""
         super().__init__(name=f"{self.name}", **kwargs)
+        if isinstance(source, str):
+            from crawler.sources import load_sources, select_sources
+
+            (source,) = select_sources(load_sources(sources), [source])
         self.source = source
         self.store_url = store_url
         self.allowed_hosts = source.allowed_domains
