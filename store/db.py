@@ -244,6 +244,25 @@ class Store:
             for row in conn.execute(query):
                 yield dict(row._mapping)
 
+    def recent_news_texts(
+        self, days: int, *, after: datetime | None = None
+    ) -> list[tuple[str, str, datetime]]:
+        """(id, text, first seen) of news documents first seen or published in the last ``days`` days,
+        or, with ``after``, first seen since then."""
+        from datetime import timedelta
+
+        columns = schema.documents.c
+        query = select(columns.id, columns.text, columns.first_seen).where(
+            columns.kind == "news", columns.near_duplicate_of.is_(None)
+        )
+        if after is None:
+            cutoff = now() - timedelta(days=days)
+            query = query.where((columns.first_seen >= cutoff) | (columns.published >= cutoff))
+        else:
+            query = query.where(columns.first_seen > after)
+        with self.engine.connect() as conn:
+            return [(row.id, row.text, row.first_seen) for row in conn.execute(query.order_by(columns.id))]
+
     def count(self, table: str) -> int:
         with self.engine.connect() as conn:
             return int(

@@ -77,6 +77,23 @@ def test_every_article_found_once_with_title_date_and_clean_text(world: DemoWorl
                 assert other.teaser not in doc["text"], (article.path, other.teaser)
 
 
+def test_syndicated_copies_are_kept_and_linked(world: DemoWorld, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'dupes.sqlite'}"
+    crawl_toml(world.sources_toml(), tmp_path, db, names=["sellerledger", "marketbeacon"])
+    docs = by_path(db)
+    copies = [a for a in articles()["marketbeacon"] if a.syndicated_from and a.demo_day == 1]
+    assert copies, "the demo world syndicates some stories"
+    for copy in copies:
+        site, slug = copy.syndicated_from.split(":")
+        original = next(a for a in articles()[site] if a.slug == slug)
+        linked = (
+            docs[("marketbeacon", copy.path)]["near_duplicate_of"]
+            or docs[(site, original.path)]["near_duplicate_of"]
+        )
+        pair = {docs[("marketbeacon", copy.path)]["id"], docs[(site, original.path)]["id"]}
+        assert linked in pair, copy.path
+
+
 def test_gbk_site_gives_the_right_chinese_characters(world: DemoWorld, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'gbk.sqlite'}"
     crawl_toml(world.sources_toml(), tmp_path, db, names=["kuajing"])

@@ -6,12 +6,18 @@ import re
 from dataclasses import asdict
 
 from datasketch import MinHash, MinHashLSH
+from scrapy import Spider
 
 from crawler.items import Document
 from crawler.middlewares import CrawlerComponent
+from store.db import now
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 NUM_PERM = 64
+NEAR_DUPLICATE_DAYS = 60
+# Shingle overlap of a syndicated copy with its own lede or standfirst; independent reports of
+# one event share far fewer word triples.
+NEAR_DUPLICATE_JACCARD = 0.7
 
 
 def minhash(text: str) -> MinHash:
@@ -23,17 +29,32 @@ def minhash(text: str) -> MinHash:
 
 
 class StorePipeline(CrawlerComponent):
-    """Upsert each document by canonical URL; a near-duplicate of another source's text is linked."""
+    """Upsert each document by canonical URL; a near-duplicate of another source's text is linked.
 
-    def open_spider(self) -> None:
-        spider = self.spider
-        self.lsh = MinHashLSH(threshold=0.85, num_perm=NUM_PERM)
-        self.lsh_ids: set[str] = set()
-        for doc in spider.store.iter_documents():
-            if doc["kind"] == "news" and doc["near_duplicate_of"] is None:
-                self._index(doc["id"], doc["text"])
+    Syndicated copies appear within days of the original, so new texts are compared with the
+    news of the last ``NEAR_DUPLICATE_DAYS`` days; that index is built on the first new document,
+    so a re-crawl that finds nothing new never builds it.
+    """
+
+    lsh: MinHashLSH | None = None
+
+    def lsh_index(self, spider: Spider) -> MinHashLSH:
+        """The index, with whatever other spiders stored since it was last brought up to date."""
+        if self.lsh is None:
+            self.lsh = MinHashLSH(threshold=NEAR_DUPLICATE_JACCARD, num_perm=NUM_PERM)
+            self.lsh_ids: set[str] = set()
+            rows = spider.store.recent_news_texts(NEAR_DUPLICATE_DAYS)
+        else:
+            rows = spider.store.recent_news_texts(NEAR_DUPLICATE_DAYS, after=self.seen_until)
+        for doc_id, text, first_seen in rows:
+            self._index(doc_id, text)
+            self.seen_until = max(getattr(self, "seen_until", first_seen), first_seen)
+        if not hasattr(self, "seen_until"):
+            self.seen_until = now()
+        return self.lsh
 
     def _index(self, doc_id: str, text: str) -> None:
+        assert self.lsh is not None
         if doc_id not in self.lsh_ids and len(text) > 200:
             self.lsh.insert(doc_id, minhash(text))
             self.lsh_ids.add(doc_id)
@@ -46,7 +67,7 @@ class StorePipeline(CrawlerComponent):
         doc_id, outcome = spider.store.upsert_document(fields)
         stats.inc_value(f"docs/{outcome}")
         if outcome == "new" and item.kind == "news" and len(item.text) > 200:
-            matches = [m for m in self.lsh.query(minhash(item.text)) if m != doc_id]
+            matches = [m for m in self.lsh_index(spider).query(minhash(item.text)) if m != doc_id]
             if matches:
                 spider.store.link_near_duplicate(doc_id, sorted(matches)[0])
                 stats.inc_value("docs/near_duplicate")
