@@ -27,29 +27,14 @@ from demoworld import render
 from demoworld.content import Article
 from demoworld.local import LocalServer
 
+# A few thousand made-up words, so that generated articles differ as real ones do (a tiny
+# vocabulary would make every page a near-duplicate of every other).
 WORDS = [
-    "seller",
-    "marketplace",
-    "brand",
-    "registry",
-    "listing",
-    "inventory",
-    "shipping",
-    "warehouse",
-    "fee",
-    "policy",
-    "account",
-    "customer",
-    "review",
-    "price",
-    "order",
-    "carrier",
-    "return",
-    "season",
-    "holiday",
-    "growth",
-    "supplier",
-    "factory",
+    "".join(
+        random.Random(i).choice("bcdfghjklmnprstvwz") + random.Random(i * 7 + j).choice("aeiou")
+        for j in range(3)
+    )
+    for i in range(3000)
 ]
 SETTINGS = {
     "AUTOTHROTTLE_ENABLED": False,

@@ -261,7 +261,9 @@ class Store:
         else:
             query = query.where(columns.first_seen > after)
         with self.engine.connect() as conn:
-            return [(row.id, row.text, row.first_seen) for row in conn.execute(query.order_by(columns.id))]
+            # Ordered by first_seen, so SQLite walks the first_seen index instead of the whole table.
+            rows = conn.execute(query.order_by(columns.first_seen))
+            return [(row.id, row.text, row.first_seen) for row in rows]
 
     def count(self, table: str) -> int:
         with self.engine.connect() as conn:

@@ -73,6 +73,7 @@ documents = Table(
 )
 Index("ix_documents_source", documents.c.source)
 Index("ix_documents_published", documents.c.published)
+Index("ix_documents_first_seen", documents.c.first_seen)
 
 document_versions = Table(
     "document_versions",

@@ -42,7 +42,7 @@ class StorePipeline(CrawlerComponent):
         """The index, with whatever other spiders stored since it was last brought up to date."""
         if self.lsh is None:
             self.lsh = MinHashLSH(threshold=NEAR_DUPLICATE_JACCARD, num_perm=NUM_PERM)
-            self.lsh_ids: set[str] = set()
+            self.signatures: dict[str, MinHash] = {}
             rows = spider.store.recent_news_texts(NEAR_DUPLICATE_DAYS)
         else:
             rows = spider.store.recent_news_texts(NEAR_DUPLICATE_DAYS, after=self.seen_until)
@@ -55,9 +55,9 @@ class StorePipeline(CrawlerComponent):
 
     def _index(self, doc_id: str, text: str) -> None:
         assert self.lsh is not None
-        if doc_id not in self.lsh_ids and len(text) > 200:
-            self.lsh.insert(doc_id, minhash(text))
-            self.lsh_ids.add(doc_id)
+        if doc_id not in self.signatures and len(text) > 200:
+            self.signatures[doc_id] = minhash(text)
+            self.lsh.insert(doc_id, self.signatures[doc_id])
 
     def process_item(self, item: Document) -> Document:
         spider = self.spider
@@ -67,7 +67,14 @@ class StorePipeline(CrawlerComponent):
         doc_id, outcome = spider.store.upsert_document(fields)
         stats.inc_value(f"docs/{outcome}")
         if outcome == "new" and item.kind == "news" and len(item.text) > 200:
-            matches = [m for m in self.lsh_index(spider).query(minhash(item.text)) if m != doc_id]
+            signature = minhash(item.text)
+            candidates = self.lsh_index(spider).query(signature)
+            # LSH proposes; the estimated Jaccard similarity decides.
+            matches = [
+                m
+                for m in candidates
+                if m != doc_id and self.signatures[m].jaccard(signature) >= NEAR_DUPLICATE_JACCARD
+            ]
             if matches:
                 spider.store.link_near_duplicate(doc_id, sorted(matches)[0])
                 stats.inc_value("docs/near_duplicate")
