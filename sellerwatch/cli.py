@@ -10,7 +10,7 @@ from pathlib import Path
 
 from store import StoreError, default_db_url
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
+EXIT_OK, EXIT_FAILED = 0, 1  # argparse exits 2 on usage errors; the nightly job adds 3 and 75
 
 
 class CommandError(RuntimeError):
