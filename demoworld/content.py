@@ -198,3 +198,17 @@ def ground_truth() -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+GROUND_TRUTH = DATA_DIR / "ground_truth.jsonl"
+
+
+def write_ground_truth(path: Path = GROUND_TRUTH) -> int:
+    """Write ``data/demo/ground_truth.jsonl`` (``python -m demoworld.content``); returns the row count."""
+    rows = ground_truth()
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return len(rows)
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_ground_truth()} rows to {GROUND_TRUTH}")

@@ -296,3 +296,13 @@ def test_demo_incidents_found_with_their_first_report_date() -> None:
         main = predicted.index[0]
         assert predicted.iloc[0] >= 0.8 * len(members), (incident, predicted.to_dict())
         assert incidents.loc[main, "first_seen"].date() == members["published"].min().date(), incident
+
+
+def test_demo_ground_truth_file_is_up_to_date() -> None:
+    """data/demo/ground_truth.jsonl lists every demo document; rebuild it with python -m demoworld.content."""
+    from demoworld.content import GROUND_TRUTH, ground_truth
+
+    written = [json.loads(line) for line in GROUND_TRUTH.read_text(encoding="utf-8").splitlines()]
+    assert written == ground_truth()
+    assert sum(row["kind"] == "news" for row in written) >= 150
+    assert sum(row["kind"] == "forum" for row in written) >= 40
