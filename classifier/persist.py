@@ -93,19 +93,26 @@ def pooled_scores(pipeline: Pipeline, docs: list[dict[str, Any]]) -> np.ndarray:
     return (whole + best) / 2
 
 
+def _built_from(card_file: Path) -> str | None:
+    """The training-data hash a model's card records, or None when there is no readable card."""
+    try:
+        return json.loads(card_file.read_text(encoding="utf-8"))["training_data"]["sha256"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError):
+        return None
+
+
 def default_model() -> LabelModel:
     from classifier.data import data_hash, training_files
 
     files = training_files()
     current = data_hash(files) if files else None
     card_file = card_path(DEFAULT_MODEL)
-    if DEFAULT_MODEL.exists() and card_file.exists():
-        try:
-            built_from = json.loads(card_file.read_text(encoding="utf-8"))["training_data"]["sha256"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            built_from = None
-        if built_from == current:
-            return load_model(DEFAULT_MODEL)
+
+    def up_to_date() -> bool:
+        return DEFAULT_MODEL.exists() and _built_from(card_file) == current
+
+    if up_to_date():
+        return load_model(DEFAULT_MODEL)
     if not files:
         raise ModelError(f"no default model at {DEFAULT_MODEL} and no training data to build it from")
     import fcntl
@@ -116,18 +123,13 @@ def default_model() -> LabelModel:
     DEFAULT_MODEL.parent.mkdir(parents=True, exist_ok=True)
     with (DEFAULT_MODEL.parent / ".build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds; the others wait and then load it
-        if card_file.exists() and DEFAULT_MODEL.exists():
-            try:
-                if json.loads(card_file.read_text(encoding="utf-8"))["training_data"]["sha256"] == current:
-                    return load_model(DEFAULT_MODEL)
-            except (json.JSONDecodeError, KeyError, TypeError):
-                pass
-        print(
-            f"building the default model from {len(files)} training files (first use, about a minute)",
-            file=sys.stderr,
-        )
-        model, _ = train_model(files)
-        save_model(model, DEFAULT_MODEL)
+        if not up_to_date():
+            print(
+                f"building the default model from {len(files)} training files (first use, about a minute)",
+                file=sys.stderr,
+            )
+            model, _ = train_model(files)
+            save_model(model, DEFAULT_MODEL)
     return load_model(DEFAULT_MODEL)
 
 

@@ -115,6 +115,11 @@ def test_report_renders_in_headless_chromium(demo_run: dict) -> None:
     assert shot.returncode == 0 and screenshot.stat().st_size > 10_000
 
 
+def nightly_command(sources: Path, db: str, feed: Path) -> list[str]:
+    return [sys.executable, "-m", "sellerwatch.cli", "nightly", "--sources", str(sources), "--db", db,
+            "--out", str(feed)]  # fmt: skip
+
+
 def _sources(tmp_path: Path, world: DemoWorld, extra: str = "") -> Path:
     path = tmp_path / "sources.toml"
     names = ("sellerledger", "seller-circle")
@@ -170,18 +175,7 @@ def test_a_corrupt_model_leaves_the_last_good_feed(world: DemoWorld, tmp_path: P
 def test_two_runs_at_once_one_waits_out(world: DemoWorld, tmp_path: Path) -> None:
     sources = _sources(tmp_path, world)
     feed = tmp_path / "feed"
-    command = [
-        sys.executable,
-        "-m",
-        "sellerwatch.cli",
-        "nightly",
-        "--sources",
-        str(sources),
-        "--db",
-        f"sqlite:///{tmp_path / 'db.sqlite'}",
-        "--out",
-        str(feed),
-    ]
+    command = nightly_command(sources, f"sqlite:///{tmp_path / 'db.sqlite'}", feed)
     first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while not (feed / ".nightly.lock").exists() and time.monotonic() < deadline:
@@ -195,19 +189,7 @@ def test_two_runs_at_once_one_waits_out(world: DemoWorld, tmp_path: Path) -> Non
 
 def test_sigkill_during_nightly_then_the_next_run_completes(world: DemoWorld, tmp_path: Path) -> None:
     sources, feed = _sources(tmp_path, world), tmp_path / "feed"
-    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    command = [
-        sys.executable,
-        "-m",
-        "sellerwatch.cli",
-        "nightly",
-        "--sources",
-        str(sources),
-        "--db",
-        db,
-        "--out",
-        str(feed),
-    ]
+    command = nightly_command(sources, f"sqlite:///{tmp_path / 'db.sqlite'}", feed)
     victim = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2.5)
     victim.send_signal(signal.SIGKILL)

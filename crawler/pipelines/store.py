@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from datetime import UTC, datetime
 
 from datasketch import MinHash, MinHashLSH
 from scrapy import Spider
@@ -43,13 +44,14 @@ class StorePipeline(CrawlerComponent):
         if self.lsh is None:
             self.lsh = MinHashLSH(threshold=NEAR_DUPLICATE_JACCARD, num_perm=NUM_PERM)
             self.signatures: dict[str, MinHash] = {}
+            self.seen_until = datetime.min.replace(tzinfo=UTC)
             rows = spider.store.recent_news_texts(NEAR_DUPLICATE_DAYS)
         else:
             rows = spider.store.recent_news_texts(NEAR_DUPLICATE_DAYS, after=self.seen_until)
         for doc_id, text, first_seen in rows:
             self._index(doc_id, text)
-            self.seen_until = max(getattr(self, "seen_until", first_seen), first_seen)
-        if not hasattr(self, "seen_until"):
+            self.seen_until = max(self.seen_until, first_seen)
+        if self.seen_until == datetime.min.replace(tzinfo=UTC):  # nothing stored yet: start from now
             self.seen_until = now()
         return self.lsh
 
