@@ -11,31 +11,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from crawler.extract.article import extract_article
 from crawler.run import crawl
 from crawler.sources import load_sources
-from demoworld import render
-from demoworld.content import Article
-from demoworld.local import LocalServer
+from demoworld.generated import GeneratedSite, page_of, sources_toml
 
-# A few thousand made-up words, so that generated articles differ as real ones do (a tiny
-# vocabulary would make every page a near-duplicate of every other).
-WORDS = [
-    "".join(
-        random.Random(i).choice("bcdfghjklmnprstvwz") + random.Random(i * 7 + j).choice("aeiou")
-        for j in range(3)
-    )
-    for i in range(3000)
-]
 SETTINGS = {
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_DELAY": 0,
@@ -43,73 +29,6 @@ SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
     "LOG_LEVEL": "ERROR",
 }
-
-
-def make_article(index: int) -> Article:
-    rng = random.Random(index)
-    paragraphs = [
-        " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 90))).capitalize() + "."
-        for _ in range(rng.randint(4, 9))
-    ]
-    published = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=index)
-    return Article(
-        "sellerledger",
-        index,
-        f"story-{index}",
-        f"Story number {index} for sellers",
-        "Staff",
-        published,
-        None,
-        "News",
-        ["bench"],
-        "A teaser.",
-        paragraphs,
-        "other",
-        [],
-        None,
-        1,
-    )
-
-
-def page_of(index: int) -> str:
-    return render.ledger_article(
-        make_article(index), None, None, [make_article(index + 1)], "http://localhost"
-    )
-
-
-class GeneratedSite(LocalServer):
-    def __init__(self, pages: int) -> None:
-        self.pages = pages
-        self.sitemap = self._sitemap().encode()
-        super().__init__()
-
-    def _sitemap(self) -> str:
-        entries = [(f"{{base}}/{i}.html", make_article(i).published, None) for i in range(self.pages)]
-        return render.urlset(entries)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                if self.path == "/sitemap.xml":
-                    body, kind = site.sitemap.replace(b"{base}", site.base.encode()), "application/xml"
-                elif self.path.endswith(".html") and self.path[1:-5].isdigit():
-                    body, kind = page_of(int(self.path[1:-5])).encode(), "text/html; charset=utf-8"
-                else:
-                    body, kind = b"User-agent: *\n", "text/plain"
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
 
 
 def extract_range(bounds: tuple[int, int]) -> int:
@@ -134,11 +53,7 @@ def main() -> None:
     print(f"extraction-only limit ({cores} cores, {done} pages, no network): {limit:.1f} pages/s")
     with tempfile.TemporaryDirectory() as tmp, GeneratedSite(args.pages) as site:
         toml = Path(tmp) / "sources.toml"
-        toml.write_text(
-            f'[[sources]]\nname = "bench"\nkind = "news"\nstart_urls = []\n'
-            f'sitemaps = ["{site.base}/sitemap.xml"]\narticle_url_pattern = "/\\\\d+\\\\.html$"\n'
-            "recent_days = 0\n"
-        )
+        toml.write_text(sources_toml(site, "bench"))
         sources = load_sources(toml)
         db = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
         for label in ("full crawl", "re-crawl, nothing changed"):

@@ -28,6 +28,7 @@ class SourceResult:
     changed: int = 0
     unchanged: int = 0
     posts_new: int = 0
+    queued: int = 0
     failures: dict[str, int] = field(default_factory=dict)
     error: str | None = None
 
@@ -88,6 +89,7 @@ def _result(source: Source, crawler: Any, error: str | None) -> SourceResult:
         changed=int(stats.get("docs/changed", 0)),
         unchanged=int(stats.get("docs/unchanged", 0)),
         posts_new=int(stats.get("posts/new", 0)),
+        queued=int(stats.get("scheduler/enqueued/redis", 0)),
         failures=failures,
         error=error,
     )

@@ -7,8 +7,12 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from store import StoreError, default_db_url
+
+if TYPE_CHECKING:
+    from crawler.sources import Source
 
 EXIT_OK, EXIT_FAILED = 0, 1  # argparse exits 2 on usage errors; the nightly job adds 3 and 75
 
@@ -24,6 +28,36 @@ def _db_arg(parser: argparse.ArgumentParser) -> None:
         help="database URL (default: $SELLERWATCH_DB, else sqlite:///sellerwatch.sqlite); "
         "PostgreSQL: postgresql+psycopg://user@host/db",
     )
+
+
+def _prefix_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis-prefix",
+        default="sellerwatch",
+        metavar="PREFIX",
+        help="prefix of the Redis keys, one per deployment (default: sellerwatch)",
+    )
+
+
+def _setting_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS_PER_DOMAIN=8 (repeatable)",
+    )
+
+
+def _settings(args: argparse.Namespace) -> dict[str, str]:
+    overrides = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CommandError(f"--set {item!r}: expected NAME=VALUE")
+        overrides[name.strip()] = value
+    return overrides
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +82,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--source", action="append", dest="names", metavar="NAME", help="crawl only this source (repeatable)"
     )
     crawl.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+    _setting_arg(crawl)
+    crawl.add_argument(
+        "--redis",
+        metavar="URL",
+        help="distributed mode: start a new run in this Redis (redis://host:6379/0) and put every "
+        "source's start requests in its shared queue, for `sellerwatch worker` processes to crawl",
+    )
+    _prefix_arg(crawl)
+
+    worker = commands.add_parser(
+        "worker",
+        help="crawl from a distributed run's shared Redis queue (start any number, on any machine)",
+        description="Take requests of the newest run seeded by `crawl --redis` from the shared "
+        "Redis queue, fetch and store them like a single-machine crawl, and exit once every "
+        "source's queue has been empty, with nothing in flight, for --idle-timeout seconds.",
+    )
+    worker.add_argument("--sources", type=Path, required=True, help="sources file (TOML), as given to crawl")
+    _db_arg(worker)
+    worker.add_argument("--redis", metavar="URL", required=True, help="Redis URL, as given to crawl")
+    _prefix_arg(worker)
+    worker.add_argument(
+        "--source",
+        action="append",
+        dest="names",
+        metavar="NAME",
+        help="work only on this source (repeatable)",
+    )
+    worker.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="exit after the queues stay empty this long (default 60)",
+    )
+    worker.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+    _setting_arg(worker)
 
     export = commands.add_parser("export", help="write documents with text, labels and incident as JSONL")
     _db_arg(export)
@@ -118,8 +188,40 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ----- commands ---------------------------------------------------------------------------------
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.run import crawl
-    from crawler.sources import SourcesError, load_sources, select_sources
+    from sellerwatch.report import crawl_summary, seed_summary
+
+    sources = _sources(args)
+    if args.redis:
+        from crawler.distributed import redis_settings, start_run
+
+        run = start_run(_redis(args.redis), args.redis_prefix)
+        settings = redis_settings(args.redis, role="seed", prefix=args.redis_prefix, run=run)
+        results = crawl(sources, args.db, settings=settings | _settings(args), log_level=args.log_level)
+        print(seed_summary(results, run, args))
+    else:
+        results = crawl(sources, args.db, settings=_settings(args), log_level=args.log_level)
+        print(crawl_summary(results))
+    return EXIT_OK if all(r.status == "finished" for r in results) else EXIT_FAILED
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from crawler.distributed import redis_settings
+    from crawler.run import crawl
     from sellerwatch.report import crawl_summary
+
+    sources = _sources(args)
+    _redis(args.redis)
+    settings = redis_settings(
+        args.redis, role="work", prefix=args.redis_prefix, idle_timeout=args.idle_timeout
+    )
+    results = crawl(sources, args.db, settings=settings | _settings(args), log_level=args.log_level)
+    print(crawl_summary(results))
+    return EXIT_OK if all(r.status == "finished" for r in results) else EXIT_FAILED
+
+
+def _sources(args: argparse.Namespace) -> list[Source]:
+    """The selected sources of ``--sources``, after checking that the store opens."""
+    from crawler.sources import SourcesError, load_sources, select_sources
     from store import Store
 
     try:
@@ -127,9 +229,19 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except SourcesError as exc:
         raise CommandError(str(exc)) from exc
     Store.open(args.db).close()  # a bad database fails here, before any spider starts
-    results = crawl(sources, args.db, log_level=args.log_level)
-    print(crawl_summary(results))
-    return EXIT_OK if all(r.status == "finished" for r in results) else EXIT_FAILED
+    return sources
+
+
+def _redis(url: str) -> Any:
+    """A client for ``url`` that has answered a PING."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url)
+        client.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise CommandError(f"cannot reach Redis at {url}: {exc}") from exc
+    return client
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -203,6 +315,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "crawl": cmd_crawl,
+    "worker": cmd_worker,
     "export": cmd_export,
     "extract": cmd_extract,
     "train": cmd_train,

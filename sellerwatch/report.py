@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crawler.run import SourceResult
 
 
@@ -19,5 +21,20 @@ def crawl_summary(results: list[SourceResult]) -> str:
     lines.append(
         f"crawled {len(results)} sources: {total_new} new documents"
         + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
+    return "\n".join(lines)
+
+
+def seed_summary(results: list[SourceResult], run: str, args: Any) -> str:
+    """What seeding a distributed run put in the shared queue, and how to start its workers."""
+    lines = [f"{'source':18} {'status':10} {'queued':>7}"]
+    lines += [f"{r.source:18} {r.status:10} {r.queued:7}" for r in results]
+    lines.append(
+        f"seeded run {run} (prefix {args.redis_prefix}): {sum(r.queued for r in results)} start "
+        f"requests for {len(results)} sources"
+    )
+    lines.append(
+        f"start workers on any machine: sellerwatch worker --sources {args.sources} "
+        f"--redis {args.redis} --redis-prefix {args.redis_prefix} --db {args.db}"
     )
     return "\n".join(lines)

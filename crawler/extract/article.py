@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -17,7 +18,9 @@ from urllib.parse import urljoin
 import trafilatura
 from htmldate import find_date
 from lxml import html as lxml_html
-from lxml.etree import ParserError, XPathError, _Element
+from lxml.etree import ParserError, XPath, XPathError, _Element
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 from crawler.extract.dates import parse_datetime
 from crawler.extract.language import guess_language, normalise_language
@@ -66,8 +69,12 @@ def extract_article(
     overrides: dict[str, str] | None = None,
     timezone: tzinfo = UTC,
 ) -> ExtractedArticle:
-    """Extract one article from the HTML text ``page`` found at ``url``."""
-    tree = _parse(page)
+    """Extract one article from the HTML text ``page`` found at ``url``.
+
+    The page is parsed once: metadata is read from that tree and trafilatura works on copies of it.
+    """
+    body_tree = _trafilatura_tree(page)
+    tree = _document(body_tree) if body_tree is not None else _parse(page)
     jsonld = _jsonld_article(tree) if tree is not None else {}
     meta = _meta_tags(tree) if tree is not None else {}
     overrides = overrides or {}
@@ -86,7 +93,8 @@ def extract_article(
     canonical = _canonical(tree, url)
     tags = _tags(jsonld, meta, tree)
     if text is None:
-        text = body_text(page, url)
+        # a page trafilatura cannot parse has no body text for it either
+        text = body_text(body_tree, url) if body_tree is not None else ""
     text = _without_leading_title(text, title)
     language = normalise_language(
         jsonld.get("inLanguage") if isinstance(jsonld.get("inLanguage"), str) else None
@@ -108,30 +116,37 @@ def extract_article(
     )
 
 
-def body_text(page: str, url: str | None = None) -> str:
+def body_text(page: str | _Element, url: str | None = None) -> str:
     """The main text of a page without navigation, related lists, share bars and comments.
 
-    trafilatura in precision mode first; when that keeps under ``SHORT_BODY`` words and its
-    balanced mode finds more than twice as much, the precise pass cut the article short (a body
-    split across unusual containers), so the fuller text is taken instead.
+    ``page`` is HTML text or a parsed tree (trafilatura works on its own copy). trafilatura in
+    precision mode, first without its readability/justext comparison: when the main extractor
+    finds a full-length body (``SHORT_BODY`` words or more) that comparison seldom changes it and
+    costs as much as the extraction itself. A shorter result runs the full precision cascade, and
+    when that still keeps under ``SHORT_BODY`` words and balanced mode finds more than twice as
+    much, the precise pass cut the article short (a body split across unusual containers), so the
+    fuller text is taken instead.
     """
-    text = _trafilatura(page, url, favor_precision=True)
-    words = len(text.split())
-    if words < SHORT_BODY:
-        fuller = _trafilatura(page, url, favor_precision=False)
-        if len(fuller.split()) > 2 * words:
-            text = fuller
+    text = _trafilatura(page, url, favor_precision=True, fast=True)
+    if len(text.split()) < SHORT_BODY:
+        text = _trafilatura(page, url, favor_precision=True)
+        words = len(text.split())
+        if words < SHORT_BODY:
+            fuller = _trafilatura(page, url, favor_precision=False)
+            if len(fuller.split()) > 2 * words:
+                text = fuller
     return clean_text(text)
 
 
 SHORT_BODY = 150
 
 
-def _trafilatura(page: str, url: str | None, *, favor_precision: bool) -> str:
+def _trafilatura(page: str | _Element, url: str | None, *, favor_precision: bool, fast: bool = False) -> str:
     return (
         trafilatura.extract(
             page,
             url=url,
+            fast=fast,
             favor_precision=favor_precision,
             include_comments=False,
             include_tables=True,
@@ -172,6 +187,18 @@ def looks_like_article(extracted: ExtractedArticle, *, min_words: int = 120) -> 
 
 
 # ----- helpers ------------------------------------------------------------------------------
+def _trafilatura_tree(page: str) -> HtmlElement | None:
+    """The tree trafilatura would build from ``page`` itself, or None where it rejects the page."""
+    if not page.strip():
+        return None
+    return load_html(page)
+
+
+def _document(tree: _Element) -> _Element:
+    """The root of a parsed page (trafilatura's parser hands back the body of a fragment)."""
+    return tree.getroottree().getroot()
+
+
 def _parse(page: str) -> _Element | None:
     if not page.strip():
         return None
@@ -329,21 +356,7 @@ def _published(
     meta: dict[str, str],
     timezone: tzinfo,
 ) -> datetime | None:
-    candidates: list[Any] = [
-        jsonld.get("datePublished"),
-        meta.get("article:published_time"),
-        meta.get("og:published_time"),
-        meta.get("datepublished"),
-        meta.get("pubdate"),
-        meta.get("publishdate"),
-        meta.get("dc.date"),
-        meta.get("date"),
-    ]
-    if tree is not None:
-        candidates += tree.xpath("//article//time/@datetime|//time[@pubdate]/@datetime")
-        candidates += tree.xpath('//*[@itemprop="datePublished"]/@content')
-        candidates += tree.xpath("//time/@datetime")
-    for candidate in candidates:
+    for candidate in _stated_dates(tree, jsonld, meta):
         parsed = parse_datetime(candidate, default_tz=timezone)
         if parsed:
             return parsed
@@ -357,6 +370,34 @@ def _published(
     except (ValueError, TypeError):
         found = None
     return parse_datetime(found, default_tz=timezone)
+
+
+_META_DATE_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "dc.date",
+    "date",
+)
+_DATE_XPATHS = tuple(
+    XPath(path)
+    for path in (
+        "//article//time/@datetime|//time[@pubdate]/@datetime",
+        '//*[@itemprop="datePublished"]/@content',
+        "//time/@datetime",
+    )
+)
+
+
+def _stated_dates(tree: _Element | None, jsonld: dict[str, Any], meta: dict[str, str]) -> Iterator[Any]:
+    """Publication dates the page states, most explicit first; the tree is searched only when needed."""
+    yield jsonld.get("datePublished")
+    yield from (meta.get(key) for key in _META_DATE_KEYS)
+    if tree is not None:
+        for path in _DATE_XPATHS:
+            yield from path(tree)
 
 
 _VISIBLE_DATE = re.compile(

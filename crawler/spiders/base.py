@@ -20,6 +20,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from crawler.extract.dates import zone
+from crawler.signals import request_done
 from crawler.sources import Source
 from store import Store
 
@@ -96,11 +97,12 @@ class SourceSpider(Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request
-        if isinstance(failure.value, IgnoreRequest) and "offsite" in str(failure.value):
-            return  # already recorded by SourceBoundsMiddleware
         reason, detail = failure_reason(failure)
-        origin = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL we asked for
-        self.record_failure(origin, reason, detail)
+        if not (isinstance(failure.value, IgnoreRequest) and "offsite" in str(failure.value)):
+            # (an offsite redirect is recorded by SourceBoundsMiddleware already)
+            origin = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL we asked for
+            self.record_failure(origin, reason, detail)
+        self.crawler.signals.send_catch_log(request_done, request=request, reason=reason)
 
     def request(self, url: str, callback: Any, **kwargs: Any) -> Request:
         kwargs.setdefault("errback", self.on_error)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
 import multiprocessing
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -150,13 +152,10 @@ class NewsSpider(SourceSpider):
         return datetime.fromisoformat(recorded) if recorded else known["fetched_at"]
 
     def article_request(self, url: str, *, lastmod: Any = None, judge: bool = False) -> Request:
-        # Duplicates are kept out by ``queued``; not filtering lets a redirect loop end in
-        # REDIRECT_MAX_TIMES (recorded as redirect_loop) instead of vanishing in the dupefilter.
         return self.request(
             url,
             self.parse_article,
             meta={"conditional": url in self.known, "lastmod": lastmod, "judge": judge},
-            dont_filter=True,
         )
 
     # ----- articles ------------------------------------------------------------------------
@@ -210,19 +209,18 @@ class NewsSpider(SourceSpider):
 
     def extraction_pool(self) -> ProcessPoolExecutor | None:
         """Worker processes for extraction (SELLERWATCH_EXTRACT_WORKERS; 0 extracts inline)."""
-        if not hasattr(self, "_pool"):
-            configured = self.crawler.settings.get("SELLERWATCH_EXTRACT_WORKERS")
-            workers = os.cpu_count() or 1 if configured is None else int(configured)
-            self._pool = (
-                ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-                if workers > 0
-                else None
-            )
-        return self._pool
+        configured = self.crawler.settings.get("SELLERWATCH_EXTRACT_WORKERS")
+        return extraction_pool(os.cpu_count() or 1 if configured is None else int(configured))
 
-    def closed(self, reason: str) -> None:
-        if getattr(self, "_pool", None) is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+
+@functools.cache
+def extraction_pool(workers: int) -> ProcessPoolExecutor | None:
+    """One pool per process, shared by every news spider in it (a crawl runs one per source)."""
+    if workers <= 0:
+        return None
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    atexit.register(pool.shutdown, wait=False, cancel_futures=True)
+    return pool
 
 
 def extract_page(

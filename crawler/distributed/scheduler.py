@@ -1,0 +1,172 @@
+"""scrapy-redis's scheduler, bound to one source of one run, with leases, heartbeats and idle exit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy_redis import connection
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet.task import LoopingCall
+
+from crawler.distributed.dupefilter import RunDupeFilter
+from crawler.distributed.keys import RunKeys, alive_prefix, current_run
+from crawler.distributed.queue import LeasedPriorityQueue
+from crawler.signals import request_done
+
+logger = logging.getLogger(__name__)
+
+# Failures worth another try if the page turns up again in the same run.
+TRANSIENT_FAILURES = ("timeout", "connection_error", "http_429", "http_5")
+
+
+class DistributedScheduler(Scheduler):
+    """Queue and dupefilter of ``spider.source`` in the shared run, per scrapy-redis.
+
+    - Seeder (``SELLERWATCH_REDIS_ROLE = "seed"``): enqueues the start requests and hands out
+      nothing, so the seeding crawl ends at once.
+    - Worker: pops requests under a lease (settled when the request is done), keeps a heartbeat
+      key alive, gives back the leases of workers whose heartbeat expired, and lets the spider
+      close once the queue has been empty with nothing in flight for SELLERWATCH_IDLE_TIMEOUT.
+    """
+
+    def __init__(self, crawler: Crawler, server: Any) -> None:
+        super().__init__(server, persist=True)
+        settings = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.prefix: str = settings.get("SELLERWATCH_REDIS_PREFIX", "sellerwatch")
+        self.role: str = settings.get("SELLERWATCH_REDIS_ROLE", "work")
+        self.run: str | None = settings.get("SELLERWATCH_REDIS_RUN")
+        self.idle_timeout = settings.getfloat("SELLERWATCH_IDLE_TIMEOUT", 60.0)
+        self.lease_ttl = settings.getint("SELLERWATCH_WORKER_TTL", 15)
+        self.run_ttl = settings.getint("SELLERWATCH_REDIS_RUN_TTL", 3 * 24 * 3600)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.idle_since: float | None = None
+        self.heartbeat: LoopingCall | None = None
+        self.queue: LeasedPriorityQueue | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DistributedScheduler:
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured("DistributedScheduler needs REDIS_URL")
+        server = connection.from_settings(crawler.settings)
+        server.ping()
+        scheduler = cls(crawler, server)
+        crawler.signals.connect(scheduler.request_done, signal=request_done)
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    # ----- run and keys ----------------------------------------------------------------------
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        if self.role == "seed" and not self.run:
+            raise NotConfigured(
+                "a seeding crawl needs SELLERWATCH_REDIS_RUN (see crawler.distributed.start_run)"
+            )
+        if self.role == "work":
+            self.heartbeat = LoopingCall(self.beat)
+            self.heartbeat.start(max(self.lease_ttl / 3, 0.5), now=True)
+        self.join_run()
+
+    def join_run(self) -> bool:
+        """Bind to the configured or newest run; False while nothing has been seeded yet."""
+        if self.queue is not None:
+            return True
+        run = self.run or current_run(self.server, self.prefix)
+        if run is None:
+            return False
+        keys = RunKeys(self.prefix, run, self.spider.source.name)
+        self.queue = LeasedPriorityQueue(self.server, self.spider, keys, self.worker)
+        self.df = RunDupeFilter(self.server, key=keys.seen)
+        if self.role == "work" and len(self.queue):
+            logger.info("%s: joining run %s (%d requests queued)", keys.source, run, len(self.queue))
+        return True
+
+    def close(self, reason: str) -> None:
+        if self.heartbeat is not None and self.heartbeat.running:
+            self.heartbeat.stop()
+        if self.queue is not None:
+            self.queue.give_back(self.worker)  # what this worker had not finished
+            self._expire_run_keys()
+        self.server.delete(alive_prefix(self.prefix) + self.worker)
+
+    def beat(self) -> None:
+        """Say this worker is alive, keep the run's keys from expiring, revive dead workers' leases."""
+        self.server.set(alive_prefix(self.prefix) + self.worker, "1", ex=self.lease_ttl)
+        if self.join_run() and self.queue is not None:
+            self._expire_run_keys()
+            if returned := self.queue.give_back():
+                logger.warning("%s: %d requests of a dead worker re-queued", self.queue.keys.source, returned)
+                self.stats.inc_value("scheduler/recovered/redis", returned)
+
+    def _expire_run_keys(self) -> None:
+        assert self.queue is not None
+        pipe = self.server.pipeline()
+        for key in self.queue.keys.all():
+            pipe.expire(key, self.run_ttl)
+        pipe.execute()
+
+    # ----- Scrapy's scheduler interface ------------------------------------------------------
+    def enqueue_request(self, request: Request) -> bool:
+        lease = request.meta.pop("lease", None)  # a redirect or retry continues a leased request
+        if self.role == "work" and lease is None and request.meta.get("is_start_request"):
+            return False  # the seeder queued the start requests; a worker only takes from the queue
+        if not self.join_run():
+            raise RuntimeError("no distributed run to enqueue into")
+        assert self.queue is not None
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            queued = False
+        else:
+            self.queue.push(request)
+            self.stats.inc_value("scheduler/enqueued/redis")
+            queued = True
+        if lease is not None:
+            self.queue.settle(lease)
+        return queued
+
+    def next_request(self) -> Request | None:
+        if self.role == "seed" or not self.join_run():
+            return None
+        assert self.queue is not None
+        request = self.queue.pop()
+        if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+            self.idle_since = None
+        return request
+
+    def has_pending_requests(self) -> bool:
+        return self.role == "work" and self.queue is not None and len(self.queue) > 0
+
+    # ----- completion and idleness -----------------------------------------------------------
+    def request_done(self, request: Request, reason: str | None) -> None:
+        if self.queue is None:
+            return
+        if lease := request.meta.pop("lease", None):
+            self.queue.settle(lease)
+        if reason is not None and reason.startswith(TRANSIENT_FAILURES):
+            self.df.forget(request)  # a later link to it in this run may try again
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Keep a worker open while its source's run has work queued or in flight anywhere."""
+        if self.role == "seed":
+            return
+        if self.join_run() and self.queue is not None:
+            self.queue.give_back()
+            if len(self.queue) or self.queue.in_flight():
+                self.idle_since = None
+                raise DontCloseSpider
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.idle_timeout:
+            raise DontCloseSpider
+        logger.info("%s: idle for %.0f s, closing", spider.source.name, now - self.idle_since)
