@@ -35,7 +35,7 @@ def make_article(index: int, revision: int = 0) -> Article:
         for _ in range(rng.randint(4, 9))
     ]
     paragraphs += [
-        f"Update {n}: " + " ".join(WORDS[(index + n * 17) % 3000 :][:30]) + "." for n in range(revision)
+        f"Update {n}: " + " ".join(WORDS[(index + n * 17) % 3000 :][:30]) + "." for n in range(1, revision + 1)
     ]
     published = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=index)
     return Article(

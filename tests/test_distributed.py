@@ -7,6 +7,7 @@ generated news site on 127.0.0.1 whose server logs every request.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -165,7 +166,7 @@ def test_next_days_run_refetches_changed_pages(fresh_postgres: str, redis_prefix
     with engine.connect() as conn:
         texts = dict(conn.execute(select(schema.documents.c.url, schema.documents.c.text)).all())
     engine.dispose()
-    updated = {int(url.rsplit("/", 1)[1][:-5]) for url, text in texts.items() if "Update 1:" in text}
+    updated = {int(re.search(r"story-(\d+)", url)[1]) for url, text in texts.items() if "Update 1:" in text}
     assert updated == set(edited)
 
 

@@ -73,8 +73,7 @@ def extract_article(
 
     The page is parsed once: metadata is read from that tree and trafilatura works on copies of it.
     """
-    body_tree = _trafilatura_tree(page)
-    tree = _document(body_tree) if body_tree is not None else _parse(page)
+    tree = _parse(page)
     jsonld = _jsonld_article(tree) if tree is not None else {}
     meta = _meta_tags(tree) if tree is not None else {}
     overrides = overrides or {}
@@ -93,8 +92,7 @@ def extract_article(
     canonical = _canonical(tree, url)
     tags = _tags(jsonld, meta, tree)
     if text is None:
-        # a page trafilatura cannot parse has no body text for it either
-        text = body_text(body_tree, url) if body_tree is not None else ""
+        text = body_text(page, url)
     text = _without_leading_title(text, title)
     language = normalise_language(
         jsonld.get("inLanguage") if isinstance(jsonld.get("inLanguage"), str) else None
