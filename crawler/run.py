@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.lifetime import die_with_parent
 from crawler.sources import Source
 
 
@@ -95,22 +96,10 @@ def _result(source: Source, crawler: Any, error: str | None) -> SourceResult:
     )
 
 
-def _die_with_parent() -> None:
-    """On Linux, have the kernel kill this crawl when the process that started it dies."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
 def _child(spec_path: str) -> int:
     from scrapy.crawler import CrawlerProcess
 
-    _die_with_parent()
+    die_with_parent()
     from scrapy.settings import Settings
 
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))

@@ -34,9 +34,8 @@ def make_article(index: int, revision: int = 0) -> Article:
         " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 90))).capitalize() + "."
         for _ in range(rng.randint(4, 9))
     ]
-    paragraphs += [
-        f"Update {n}: " + " ".join(WORDS[(index + n * 17) % 3000 :][:30]) + "." for n in range(1, revision + 1)
-    ]
+    for n in range(1, revision + 1):
+        paragraphs.append(f"Update {n}: " + " ".join(WORDS[(index + n * 17) % 3000 :][:30]) + ".")
     published = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=index)
     return Article(
         "sellerledger",

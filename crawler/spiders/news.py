@@ -21,6 +21,7 @@ from crawler.extract.dates import zone
 from crawler.extract.decode import UndecodableError, decode_html
 from crawler.extract.feeds import FeedError, Link, is_sitemap, parse_feed, parse_sitemap
 from crawler.items import Document
+from crawler.lifetime import die_with_parent
 from crawler.middlewares import host_allowed
 from crawler.spiders.base import SourceSpider
 
@@ -218,7 +219,8 @@ def extraction_pool(workers: int) -> ProcessPoolExecutor | None:
     """One pool per process, shared by every news spider in it (a crawl runs one per source)."""
     if workers <= 0:
         return None
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent)
     atexit.register(pool.shutdown, wait=False, cancel_futures=True)
     return pool
 
