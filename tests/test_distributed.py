@@ -157,8 +157,12 @@ def test_next_days_run_refetches_changed_pages(fresh_postgres: str, redis_prefix
         assert set(article_hits(site).values()) == {1}
         edited = list(range(0, 200, 20))
         site.edit(edited, datetime.now(UTC))
-        seed(sources, fresh_postgres, redis_prefix)  # the next night: a new run
-        wait_all([start_worker(sources, fresh_postgres, redis_prefix) for _ in range(2)])
+        # The next night, cron starts the workers a little before the seeder: they join the
+        # finished run, then move to the new one when it is seeded.
+        workers = [start_worker(sources, fresh_postgres, redis_prefix, idle=12) for _ in range(2)]
+        time.sleep(2)
+        seed(sources, fresh_postgres, redis_prefix)
+        wait_all(workers)
         hits = article_hits(site)
     assert {i for i, n in hits.items() if n == 2} == set(edited), "changed pages fetched again"
     assert {n for i, n in hits.items() if i not in edited} == {1}, "unchanged pages not fetched again"

@@ -164,6 +164,11 @@ class DistributedScheduler(Scheduler):
             if len(self.queue) or self.queue.in_flight():
                 self.idle_since = None
                 raise DontCloseSpider
+            if not self.run and current_run(self.server, self.prefix) != self.queue.keys.run:
+                # Started before tonight's seeding, this worker joined yesterday's finished run.
+                self.queue = None
+                self.idle_since = None
+                raise DontCloseSpider
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now
