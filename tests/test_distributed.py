@@ -227,3 +227,26 @@ def test_a_failed_request_is_forgotten_and_a_dead_workers_lease_given_back(redis
     seen.forget(request)
     assert not seen.request_seen(request), "a forgotten failure can be fetched again"
     server.close()
+
+
+def test_a_request_that_keeps_killing_workers_is_set_aside(redis_prefix: str) -> None:
+    import redis
+    from scrapy import Request, Spider
+
+    from crawler.distributed.keys import RunKeys
+    from crawler.distributed.queue import MAX_REDELIVERIES, LeasedPriorityQueue
+
+    class Probe(Spider):
+        name = "probe"
+
+    server = redis.Redis.from_url(REDIS_URL)
+    keys = RunKeys(redis_prefix, "run1", "probe")
+    queue = LeasedPriorityQueue(server, Probe(), keys, "doomed-worker")  # never sends a heartbeat
+    queue.push(Request("http://127.0.0.1/huge-page"))
+    for _ in range(MAX_REDELIVERIES):
+        assert queue.pop() is not None
+        assert queue.give_back() == 1, "a dead worker's request is tried again"
+    assert queue.pop() is not None
+    assert queue.give_back() == 0 and len(queue) == 0 and queue.in_flight() == 0
+    assert server.llen(keys.poisoned) == 1, "after the last try it is set aside, not lost"
+    server.close()

@@ -49,8 +49,26 @@ class RunKeys:
     def counter(self) -> str:
         return self._key("lease-counter")
 
+    @property
+    def redelivered(self) -> str:
+        """Hash sha1(request) -> times it was taken back from a dead worker."""
+        return self._key("redelivered")
+
+    @property
+    def poisoned(self) -> str:
+        """List of requests set aside after they were held by too many workers that died."""
+        return self._key("poisoned")
+
     def all(self) -> tuple[str, ...]:
-        return (self.queue, self.seen, self.leases, self.owners, self.counter)
+        return (
+            self.queue,
+            self.seen,
+            self.leases,
+            self.owners,
+            self.counter,
+            self.redelivered,
+            self.poisoned,
+        )
 
 
 def alive_prefix(prefix: str) -> str:

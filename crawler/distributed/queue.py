@@ -27,24 +27,26 @@ redis.call('HSET', KEYS[3], lease, item[2] .. '|' .. ARGV[1])
 return {lease, item[1]}
 """
 
-# KEYS: queue, leases, owners. ARGV: alive-key prefix, worker id ('' = every dead worker).
+# KEYS: queue, leases, owners, redelivered, poisoned.
+# ARGV: alive-key prefix, worker id ('' = every dead worker), most redeliveries of one request.
 _RECLAIM = """
 local owners = redis.call('HGETALL', KEYS[3])
 local returned = 0
 for i = 1, #owners, 2 do
   local lease = owners[i]
   local score, worker = string.match(owners[i + 1], '^([^|]*)|(.*)$')
-  local give_back
-  if ARGV[2] ~= '' then
-    give_back = worker == ARGV[2]
-  else
-    give_back = redis.call('EXISTS', ARGV[1] .. worker) == 0
-  end
-  if give_back then
+  local dead = ARGV[2] == '' and redis.call('EXISTS', ARGV[1] .. worker) == 0
+  if dead or worker == ARGV[2] then
     local data = redis.call('HGET', KEYS[2], lease)
     if data then
-      redis.call('ZADD', KEYS[1], score, data)
-      returned = returned + 1
+      local tries = 0
+      if dead then tries = redis.call('HINCRBY', KEYS[4], redis.sha1hex(data), 1) end
+      if tries > tonumber(ARGV[3]) then
+        redis.call('RPUSH', KEYS[5], data)
+      else
+        redis.call('ZADD', KEYS[1], score, data)
+        returned = returned + 1
+      end
     end
     redis.call('HDEL', KEYS[2], lease)
     redis.call('HDEL', KEYS[3], lease)
@@ -52,6 +54,10 @@ for i = 1, #owners, 2 do
 end
 return returned
 """
+
+# A request whose workers died this many times is set aside (``RunKeys.poisoned``), so that a
+# page that crashes workers (say, by exhausting memory) cannot take down every worker in turn.
+MAX_REDELIVERIES = 3
 
 
 class LeasedPriorityQueue(PriorityQueue):
@@ -89,5 +95,12 @@ class LeasedPriorityQueue(PriorityQueue):
 
     def give_back(self, worker: str | None = None) -> int:
         """Re-queue the leases of ``worker``, or (None) of every worker whose heartbeat is gone."""
-        keys = [self.keys.queue, self.keys.leases, self.keys.owners]
-        return int(self._reclaim(keys=keys, args=[alive_prefix(self.keys.prefix), worker or ""]))
+        keys = [
+            self.keys.queue,
+            self.keys.leases,
+            self.keys.owners,
+            self.keys.redelivered,
+            self.keys.poisoned,
+        ]
+        args = [alive_prefix(self.keys.prefix), worker or "", MAX_REDELIVERIES]
+        return int(self._reclaim(keys=keys, args=args))

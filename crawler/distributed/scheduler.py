@@ -18,7 +18,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.distributed.dupefilter import RunDupeFilter
 from crawler.distributed.keys import RunKeys, alive_prefix, current_run
-from crawler.distributed.queue import LeasedPriorityQueue
+from crawler.distributed.queue import MAX_REDELIVERIES, LeasedPriorityQueue
 from crawler.signals import request_done
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class DistributedScheduler(Scheduler):
         if self.queue is not None:
             self.queue.give_back(self.worker)  # what this worker had not finished
             self._expire_run_keys()
+            self._report_poisoned()
         self.server.delete(alive_prefix(self.prefix) + self.worker)
 
     def beat(self) -> None:
@@ -106,6 +107,14 @@ class DistributedScheduler(Scheduler):
             if returned := self.queue.give_back():
                 logger.warning("%s: %d requests of a dead worker re-queued", self.queue.keys.source, returned)
                 self.stats.inc_value("scheduler/recovered/redis", returned)
+
+    def _report_poisoned(self) -> None:
+        """Record requests set aside because every worker holding them died (one worker reports each)."""
+        assert self.queue is not None
+        while data := self.server.lpop(self.queue.keys.poisoned):
+            request = self.queue._decode_request(data)
+            detail = f"set aside after {MAX_REDELIVERIES + 1} workers died holding it"
+            self.spider.record_failure(request.url, "killed_workers", detail)
 
     def _expire_run_keys(self) -> None:
         assert self.queue is not None
