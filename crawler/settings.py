@@ -14,6 +14,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# A response yields a few documents or links, stored synchronously: Scrapy's default of 100
+# parallel item slots only costs 100 asyncio tasks per response.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 0.25
 
 # Bounds: no page may stall or swamp the crawl.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -245,14 +245,14 @@ class Store:
                 yield dict(row._mapping)
 
     def recent_news_texts(
-        self, days: int, *, after: datetime | None = None
-    ) -> list[tuple[str, str, datetime]]:
+        self, days: int, *, after: datetime | None = None, known: Container[str] = ()
+    ) -> list[tuple[str, str | None, datetime]]:
         """(id, text, first seen) of news documents first seen or published in the last ``days`` days,
-        or, with ``after``, first seen since then."""
+        or, with ``after``, first seen since then; the text of ``known`` ids is not read (None)."""
         from datetime import timedelta
 
         columns = schema.documents.c
-        query = select(columns.id, columns.text, columns.first_seen).where(
+        query = select(columns.id, columns.first_seen).where(
             columns.kind == "news", columns.near_duplicate_of.is_(None)
         )
         if after is None:
@@ -262,8 +262,15 @@ class Store:
             query = query.where(columns.first_seen > after)
         with self.engine.connect() as conn:
             # Ordered by first_seen, so SQLite walks the first_seen index instead of the whole table.
-            rows = conn.execute(query.order_by(columns.first_seen))
-            return [(row.id, row.text, row.first_seen) for row in rows]
+            found = conn.execute(query.order_by(columns.first_seen)).all()
+            wanted = [row.id for row in found if row.id not in known]
+            texts: dict[str, str] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                texts.update(
+                    conn.execute(select(columns.id, columns.text).where(columns.id.in_(chunk))).all()
+                )
+        return [(row.id, texts.get(row.id), row.first_seen) for row in found]
 
     def count(self, table: str) -> int:
         with self.engine.connect() as conn:

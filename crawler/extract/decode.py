@@ -73,6 +73,10 @@ def declared_encoding(body: bytes, content_type: str | None = None) -> tuple[str
     return None, "none"
 
 
+# C0 control characters other than tab, newline, form feed and carriage return: text has few.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Decode ``body``; return the text and the encoding used.
 
@@ -80,7 +84,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     text (too many invalid bytes, or binary content that no encoding makes readable).
     """
     text, encoding = _decode(body, content_type)
-    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    controls = len(_CONTROL_CHARACTERS.findall(text, 0, 20000))
     if controls > max(8, len(text[:20000]) // 50):
         raise UndecodableError(f"binary content: {controls} control characters after decoding as {encoding}")
     return text, encoding

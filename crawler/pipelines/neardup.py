@@ -1,0 +1,96 @@
+"""Near-duplicate texts across sources: MinHash LSH over word triples, verified by estimated Jaccard.
+
+Syndicated copies appear within days of the original, so a new text is compared with the news
+of the last ``NEAR_DUPLICATE_DAYS`` days. One index serves every spider of a process (a crawl
+runs one spider per source); it is built on the first new document, so a re-crawl that finds
+nothing new never builds it, and it catches up with what other processes (distributed workers)
+stored at most every ``CATCH_UP_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from datetime import UTC, datetime
+
+from datasketch import MinHash, MinHashLSH
+
+from store import Store
+from store.db import now
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+NUM_PERM = 64
+NEAR_DUPLICATE_DAYS = 60
+# Shingle overlap of a syndicated copy with its own lede or standfirst; independent reports of
+# one event share far fewer word triples.
+NEAR_DUPLICATE_JACCARD = 0.7
+MIN_CHARS = 200  # shorter texts are too short to call copies
+CATCH_UP_SECONDS = 2.0
+
+
+def minhash(text: str) -> MinHash:
+    words = _WORD.findall(text.lower())
+    shingles = {" ".join(words[i : i + 3]) for i in range(max(len(words) - 2, 1))}
+    signature = MinHash(num_perm=NUM_PERM, seed=7)
+    signature.update_batch(s.encode("utf-8") for s in shingles)
+    return signature
+
+
+class NearDuplicateIndex:
+    """The recent news of one store, indexed for near-duplicate lookups."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.lsh: MinHashLSH | None = None
+        self.signatures: dict[str, MinHash] = {}
+        self.seen_until = datetime.min.replace(tzinfo=UTC)
+        self.caught_up_at = float("-inf")
+
+    def original_of(self, doc_id: str, text: str) -> str | None:
+        """The id of an earlier document ``text`` copies, else None (and ``doc_id`` is indexed)."""
+        if len(text) <= MIN_CHARS:
+            return None
+        signature = minhash(text)
+        lsh = self._current()
+        matches = sorted(
+            m
+            for m in lsh.query(signature)
+            if m != doc_id and self.signatures[m].jaccard(signature) >= NEAR_DUPLICATE_JACCARD
+        )
+        if matches:
+            return matches[0]
+        self._add(doc_id, signature)
+        return None
+
+    def _current(self) -> MinHashLSH:
+        """The index, with what was stored elsewhere since it was last brought up to date."""
+        if self.lsh is None:
+            self.lsh = MinHashLSH(threshold=NEAR_DUPLICATE_JACCARD, num_perm=NUM_PERM)
+            rows = self.store.recent_news_texts(NEAR_DUPLICATE_DAYS)
+            if not rows:  # nothing stored yet: what comes later is caught up from now on
+                self.seen_until = now()
+        elif time.monotonic() - self.caught_up_at >= CATCH_UP_SECONDS:
+            rows = self.store.recent_news_texts(
+                NEAR_DUPLICATE_DAYS, after=self.seen_until, known=self.signatures
+            )
+        else:
+            return self.lsh
+        for doc_id, text, first_seen in rows:
+            if text is not None and len(text) > MIN_CHARS:
+                self._add(doc_id, minhash(text))
+            self.seen_until = max(self.seen_until, first_seen)
+        self.caught_up_at = time.monotonic()
+        return self.lsh
+
+    def _add(self, doc_id: str, signature: MinHash) -> None:
+        assert self.lsh is not None
+        if doc_id not in self.signatures:
+            self.signatures[doc_id] = signature
+            self.lsh.insert(doc_id, signature)
+
+
+@functools.cache
+def near_duplicate_index(store_url: str) -> NearDuplicateIndex:
+    """The process's index for the store at ``store_url``."""
+    return NearDuplicateIndex(Store.open(store_url))
