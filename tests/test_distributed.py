@@ -6,6 +6,7 @@ generated news site on 127.0.0.1 whose server logs every request.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -212,6 +213,8 @@ def test_a_failed_request_is_forgotten_and_a_dead_workers_lease_given_back(redis
     server.set(alive_prefix(redis_prefix) + "alive-1", "1", ex=60)
     for n in range(4):
         alive.push(Request(f"http://127.0.0.1/{n}", callback=spider.parse))
+    queued = server.zrange(keys.queue, 0, 0)[0]
+    assert json.loads(queued)["callback"] == "parse", "requests are queued as JSON, never pickled"
     mine, lost = alive.pop(), dead.pop()
     assert mine is not None and lost is not None and len(alive) == 2 and alive.in_flight() == 2
     assert alive.give_back() == 1, "only the dead worker's lease returns"

@@ -14,6 +14,7 @@ from redis import Redis
 from scrapy import Request, Spider
 from scrapy_redis.queue import PriorityQueue
 
+from crawler.distributed import serializer
 from crawler.distributed.keys import RunKeys, alive_prefix
 
 # KEYS: queue, leases, owners, counter. ARGV: worker id.
@@ -64,6 +65,7 @@ class LeasedPriorityQueue(PriorityQueue):
     """A run's queue for one source; ``pop`` hands out a request under a lease."""
 
     def __init__(self, server: Redis, spider: Spider, keys: RunKeys, worker: str, **kwargs: Any) -> None:
+        kwargs.setdefault("serializer", serializer)
         super().__init__(server, spider, keys.queue, **kwargs)
         self.keys = keys
         self.worker = worker
