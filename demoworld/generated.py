@@ -68,6 +68,7 @@ class GeneratedSite(LocalServer):
     def __init__(self, pages: int) -> None:
         self.pages = pages
         self.revisions: dict[int, tuple[int, datetime]] = {}
+        self.rendered: dict[int, bytes] = {}
         self._lock = threading.Lock()
         super().__init__()
         self.sitemap = self._sitemap()
@@ -78,7 +79,14 @@ class GeneratedSite(LocalServer):
             for index in indexes:
                 revision = self.revisions.get(index, (0, when))[0] + 1
                 self.revisions[index] = (revision, when)
+                self.rendered.pop(index, None)
             self.sitemap = self._sitemap()
+
+    def prerender(self) -> None:
+        """Render every page now, so that serving one costs the server almost nothing."""
+        self.rendered = {
+            i: page_of(i, self.revisions.get(i, (0, None))[0]).encode() for i in range(self.pages)
+        }
 
     def hits(self) -> Counter[str]:
         """How many times each path was requested."""
@@ -96,8 +104,10 @@ class GeneratedSite(LocalServer):
             return 200, self.sitemap, "application/xml"
         if path.endswith(".html") and path[1:-5].isdigit() and int(path[1:-5]) < self.pages:
             index = int(path[1:-5])
-            revision = self.revisions.get(index, (0, None))[0]
-            return 200, page_of(index, revision).encode(), "text/html; charset=utf-8"
+            body = self.rendered.get(index)
+            if body is None:
+                body = page_of(index, self.revisions.get(index, (0, None))[0]).encode()
+            return 200, body, "text/html; charset=utf-8"
         if path == "/robots.txt":
             return 200, b"User-agent: *\nDisallow:\n", "text/plain"
         return 404, b"not found", "text/plain"
