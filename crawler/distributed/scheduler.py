@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from typing import Any
 
@@ -51,6 +52,7 @@ class DistributedScheduler(Scheduler):
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.idle_since: float | None = None
         self.heartbeat: LoopingCall | None = None
+        self.alive, self.stopping = threading.Event(), threading.Event()
         self.queue: LeasedPriorityQueue | None = None
 
     @classmethod
@@ -72,9 +74,23 @@ class DistributedScheduler(Scheduler):
                 "a seeding crawl needs SELLERWATCH_REDIS_RUN (see crawler.distributed.start_run)"
             )
         if self.role == "work":
+            self.alive.set()
+            threading.Thread(target=self.keep_alive, name="sellerwatch-heartbeat", daemon=True).start()
             self.heartbeat = LoopingCall(self.beat)
             self.heartbeat.start(max(self.lease_ttl / 3, 0.5), now=True)
         self.join_run()
+
+    def keep_alive(self) -> None:
+        """Hold this worker's heartbeat key while the process lives.
+
+        A thread of its own, so that a reactor busy for a while (building the near-duplicate
+        index, say) does not make a live worker look dead and its requests fetched twice.
+        """
+        key = alive_prefix(self.prefix) + self.worker
+        while self.alive.is_set():
+            self.server.set(key, "1", ex=self.lease_ttl)
+            self.stopping.wait(self.lease_ttl / 3)
+        self.server.delete(key)
 
     def join_run(self) -> bool:
         """Bind to the configured or newest run; False while nothing has been seeded yet."""
@@ -93,6 +109,8 @@ class DistributedScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
+        self.alive.clear()
+        self.stopping.set()
         if self.queue is not None:
             self.queue.give_back(self.worker)  # what this worker had not finished
             self._expire_run_keys()
@@ -100,8 +118,7 @@ class DistributedScheduler(Scheduler):
         self.server.delete(alive_prefix(self.prefix) + self.worker)
 
     def beat(self) -> None:
-        """Say this worker is alive, keep the run's keys from expiring, revive dead workers' leases."""
-        self.server.set(alive_prefix(self.prefix) + self.worker, "1", ex=self.lease_ttl)
+        """Keep the run's keys from expiring, and give back the leases of dead workers."""
         if self.join_run() and self.queue is not None:
             self._expire_run_keys()
             if returned := self.queue.give_back():
