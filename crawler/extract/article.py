@@ -40,6 +40,21 @@ ARTICLE_TYPES = {
 _TITLE_SEPARATORS = re.compile(r"(?:\s+[|–—-]\s+|_)[^|–—_-]{2,60}$")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
+# XPath expressions compiled once, not on every page.
+_JSONLD_SCRIPTS = XPath('//script[@type="application/ld+json"]')
+_META_WITH_CONTENT = XPath("//meta[@content]")
+_HEADINGS = XPath("//article//h1|//h1")
+_AUTHOR_NODES = XPath(
+    '//*[@rel="author"]|//*[@itemprop="author"]|//*[contains(@class,"author-name")]'
+    '|//*[contains(@class,"byline")]//*[contains(@class,"author")]'
+)
+_INFO_LINES = XPath('//*[contains(@class,"info") or contains(@class,"meta") or contains(@class,"byline")]')
+_DATE_LINES = XPath(
+    '//*[contains(@class,"date") or contains(@class,"time") or contains(@class,"meta")'
+    ' or contains(@class,"info")]'
+)
+_CANONICAL_URLS = (XPath('//link[@rel="canonical"]/@href'), XPath('//meta[@property="og:url"]/@content'))
+
 
 @dataclass
 class ExtractedArticle:
@@ -71,9 +86,11 @@ def extract_article(
 ) -> ExtractedArticle:
     """Extract one article from the HTML text ``page`` found at ``url``.
 
-    The page is parsed once: metadata is read from that tree and trafilatura works on copies of it.
+    The page is parsed once, as trafilatura parses it: metadata is read from that tree and
+    trafilatura works on copies of it.
     """
-    tree = _parse(page)
+    body_tree = _trafilatura_tree(page)
+    tree = body_tree.getroottree().getroot() if body_tree is not None else _parse(page)
     jsonld = _jsonld_article(tree) if tree is not None else {}
     meta = _meta_tags(tree) if tree is not None else {}
     overrides = overrides or {}
@@ -92,7 +109,8 @@ def extract_article(
     canonical = _canonical(tree, url)
     tags = _tags(jsonld, meta, tree)
     if text is None:
-        text = body_text(page, url)
+        # a page trafilatura cannot parse has no body text for it either
+        text = body_text(body_tree, url) if body_tree is not None else ""
     text = _without_leading_title(text, title)
     language = normalise_language(
         jsonld.get("inLanguage") if isinstance(jsonld.get("inLanguage"), str) else None
@@ -114,32 +132,49 @@ def extract_article(
     )
 
 
-def body_text(page: str | _Element, url: str | None = None) -> str:
+def body_text(page: str | HtmlElement, url: str | None = None) -> str:
     """The main text of a page without navigation, related lists, share bars and comments.
 
-    ``page`` is HTML text or a parsed tree (trafilatura works on its own copy). trafilatura in
+    ``page`` is HTML text or a tree parsed by trafilatura (which works on a copy). trafilatura in
     precision mode, first without its readability/justext comparison: when the main extractor
-    finds a full-length body (``SHORT_BODY`` words or more) that comparison seldom changes it and
-    costs as much as the extraction itself. A shorter result runs the full precision cascade, and
-    when that still keeps under ``SHORT_BODY`` words and balanced mode finds more than twice as
-    much, the precise pass cut the article short (a body split across unusual containers), so the
-    fuller text is taken instead.
+    finds a full-length body (``SHORT_BODY`` words or more) the comparison seldom changes it and
+    costs as much as the extraction itself. A shorter result gets the full precision cascade, and
+    when that still keeps under ``SHORT_BODY`` words the precise pass may have cut the article
+    short (a body split across unusual containers): see ``_fuller_text``.
     """
     text = _trafilatura(page, url, favor_precision=True, fast=True)
-    if len(text.split()) < SHORT_BODY:
+    if _words(text) < SHORT_BODY:
         text = _trafilatura(page, url, favor_precision=True)
-        words = len(text.split())
-        if words < SHORT_BODY:
-            fuller = _trafilatura(page, url, favor_precision=False)
-            if len(fuller.split()) > 2 * words:
-                text = fuller
+    if _words(text) < SHORT_BODY:
+        text = _fuller_text(page, url, text)
     return clean_text(text)
 
 
 SHORT_BODY = 150
 
 
-def _trafilatura(page: str | _Element, url: str | None, *, favor_precision: bool, fast: bool = False) -> str:
+def _fuller_text(page: str | HtmlElement, url: str | None, precise: str) -> str:
+    """Balanced mode's text when it finds more than twice as much as ``precise``, else ``precise``.
+
+    Balanced mode without its readability/justext comparison screens first. The full mode, often
+    several times slower on a short page (trafilatura's recall escalation), runs only when the
+    screen finds more than twice as much, and decides: the screen alone takes in boilerplate on
+    some pages.
+    """
+    words = _words(precise)
+    if _words(_trafilatura(page, url, favor_precision=False, fast=True)) <= 2 * words:
+        return precise
+    fuller = _trafilatura(page, url, favor_precision=False)
+    return fuller if _words(fuller) > 2 * words else precise
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _trafilatura(
+    page: str | HtmlElement, url: str | None, *, favor_precision: bool, fast: bool = False
+) -> str:
     return (
         trafilatura.extract(
             page,
@@ -186,18 +221,12 @@ def looks_like_article(extracted: ExtractedArticle, *, min_words: int = 120) -> 
 
 # ----- helpers ------------------------------------------------------------------------------
 def _trafilatura_tree(page: str) -> HtmlElement | None:
-    """The tree trafilatura would build from ``page`` itself, or None where it rejects the page."""
-    if not page.strip():
-        return None
-    return load_html(page)
-
-
-def _document(tree: _Element) -> _Element:
-    """The root of a parsed page (trafilatura's parser hands back the body of a fragment)."""
-    return tree.getroottree().getroot()
+    """The tree trafilatura builds from ``page`` (for a fragment, its body), None if it rejects it."""
+    return load_html(page) if page.strip() else None
 
 
 def _parse(page: str) -> _Element | None:
+    """The page's tree where trafilatura rejects the page (a bare fragment, say)."""
     if not page.strip():
         return None
     try:
@@ -256,7 +285,7 @@ def _override_body(tree: _Element | None, selector: str) -> str | None:
 
 
 def _jsonld_article(tree: _Element) -> dict[str, Any]:
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for script in _JSONLD_SCRIPTS(tree):
         try:
             data = json.loads(script.text_content() or "")
         except (json.JSONDecodeError, TypeError):
@@ -284,7 +313,7 @@ def _walk_jsonld(data: Any) -> list[dict[str, Any]]:
 
 def _meta_tags(tree: _Element) -> dict[str, str]:
     found: dict[str, str] = {}
-    for node in tree.xpath("//meta[@content]"):
+    for node in _META_WITH_CONTENT(tree):
         key = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower()
         if key and key not in found and node.get("content", "").strip():
             found[key] = node.get("content").strip()
@@ -293,7 +322,7 @@ def _meta_tags(tree: _Element) -> dict[str, str]:
 
 def _title(tree: _Element | None, jsonld: dict[str, Any], meta: dict[str, str]) -> str:
     if tree is not None:
-        for heading in tree.xpath("//article//h1|//h1"):
+        for heading in _HEADINGS(tree):
             text = " ".join(heading.text_content().split())
             if 3 <= len(text) <= 300:
                 return text
@@ -322,17 +351,12 @@ def _author(jsonld: dict[str, Any], meta: dict[str, str], tree: _Element | None)
         if value and not value.startswith("http"):
             return value
     if tree is not None:
-        for node in tree.xpath(
-            '//*[@rel="author"]|//*[@itemprop="author"]|//*[contains(@class,"author-name")]'
-            '|//*[contains(@class,"byline")]//*[contains(@class,"author")]'
-        ):
+        for node in _AUTHOR_NODES(tree):
             text = " ".join(node.text_content().split())
             text = re.sub(r"^(by|von|par|作者[:：]?)\s+", "", text, flags=re.IGNORECASE)
             if 2 <= len(text) <= 80:
                 return text
-        for node in tree.xpath(
-            '//*[contains(@class,"info") or contains(@class,"meta") or contains(@class,"byline")]'
-        ):
+        for node in _INFO_LINES(tree):
             match = _VISIBLE_AUTHOR.search(node.text_content())
             if match:
                 return " ".join(match.group(1).split())
@@ -408,10 +432,7 @@ _VISIBLE_DATE = re.compile(
 def _visible_date(tree: _Element | None, timezone: tzinfo) -> datetime | None:
     if tree is None:
         return None
-    for node in tree.xpath(
-        '//*[contains(@class,"date") or contains(@class,"time") or contains(@class,"meta")'
-        ' or contains(@class,"info")]'
-    ):
+    for node in _DATE_LINES(tree):
         match = _VISIBLE_DATE.search(" ".join(node.text_content().split()))
         if match:
             return parse_datetime(match.group(1), default_tz=timezone)
@@ -421,9 +442,7 @@ def _visible_date(tree: _Element | None, timezone: tzinfo) -> datetime | None:
 def _canonical(tree: _Element | None, url: str | None) -> str | None:
     if tree is None:
         return url
-    for href in tree.xpath('//link[@rel="canonical"]/@href') + tree.xpath(
-        '//meta[@property="og:url"]/@content'
-    ):
+    for href in (href for path in _CANONICAL_URLS for href in path(tree)):
         href = href.strip()
         if href:
             return urljoin(url or "", href)
