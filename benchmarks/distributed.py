@@ -98,7 +98,7 @@ def distributed(sources: Path, pages: int, workers: int, client: redis.Redis) ->
             )
             start = time.perf_counter()
             command = [*SELLERWATCH, "worker", *common, "--db", db, "--idle-timeout", "2"]
-            command += settings_args({"SELLERWATCH_EXTRACT_WORKERS": 0})
+            command += settings_args({})  # each worker extracts in a process per core, as by default
             processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL) for _ in range(workers)]
             seconds = time_until_stored(db, pages, processes, start)
             for process in processes:
