@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["demo", "crawl", "export", "extract", "train", "evaluate", "classify", "timeline", "nightly"]
+COMMANDS = ["demo", "crawl", "worker", "export", "extract", "train", "evaluate", "classify", "timeline", "nightly"]
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
@@ -99,3 +99,18 @@ def test_extract_prints_one_json_object_per_file(tmp_path: Path) -> None:
     assert lines[0]["published"] == "2026-01-02T03:04:05+00:00" and lines[0]["language"] == "en"
     assert {"title", "author", "published", "text", "language"} <= set(lines[0])
     assert result.returncode == 1 and "missing.html: cannot read" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["crawl", "worker"])
+def test_an_unreachable_redis_is_a_one_line_error(command: str, tmp_path: Path) -> None:
+    args = ["--sources", "data/sources.toml", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}"]
+    result = run(command, *args, "--redis", "redis://127.0.0.1:9/0")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"sellerwatch {command}: error: cannot reach Redis at redis://127.0.0.1:9/0")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_setting_is_a_one_line_error(tmp_path: Path) -> None:
+    args = ["--sources", "data/sources.toml", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "-s", "NOVALUE"]
+    result = run("crawl", *args)
+    assert result.returncode == 1 and "expected NAME=VALUE" in result.stderr
