@@ -11,7 +11,6 @@ import random
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 
 from demoworld import render
 from demoworld.content import Article
@@ -99,38 +98,18 @@ class GeneratedSite(LocalServer):
             entries.append((f"{self.base}/{i}.html", lastmod, None))
         return render.urlset(entries).encode()
 
-    def _page(self, path: str) -> tuple[int, bytes, str]:
+    def reply(self, path: str) -> tuple[int, dict[str, str], bytes]:
         if path == "/sitemap.xml":
-            return 200, self.sitemap, "application/xml"
+            return 200, {"Content-Type": "application/xml"}, self.sitemap
         if path.endswith(".html") and path[1:-5].isdigit() and int(path[1:-5]) < self.pages:
             index = int(path[1:-5])
             body = self.rendered.get(index)
             if body is None:
                 body = page_of(index, self.revisions.get(index, (0, None))[0]).encode()
-            return 200, body, "text/html; charset=utf-8"
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, body
         if path == "/robots.txt":
-            return 200, b"User-agent: *\nDisallow:\n", "text/plain"
-        return 404, b"not found", "text/plain"
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                site.requests.append(self.path)
-                status, body, kind = site._page(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
+            return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n"
+        return 404, {"Content-Type": "text/plain"}, b"not found"
 
 
 def sources_toml(site: GeneratedSite, name: str = "generated") -> str:

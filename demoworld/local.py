@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
 
 
 class LocalServer:
-    """Subclasses give ``_handler()``; use as ``with Server() as server: server.base``."""
+    """Subclasses answer in ``reply()`` (or give a whole ``_handler()``); use as
+    ``with Server() as server: server.base``. Every requested path is logged in ``requests``."""
 
     def __init__(self) -> None:
         self.requests: list[str] = []
@@ -27,5 +29,28 @@ class LocalServer:
         self.server.shutdown()
         self.server.server_close()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def reply(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body for a GET of ``path`` (with its query string)."""
         raise NotImplementedError
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                site.requests.append(self.path)
+                status, headers, body = site.reply(self.path)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler

@@ -7,11 +7,8 @@ feeds and sitemap are malformed or carry an XML entity-expansion bomb.
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
-from http.server import BaseHTTPRequestHandler
-from typing import Any
 from urllib.parse import urlsplit
 
 from demoworld.local import LocalServer
@@ -60,6 +57,7 @@ article_url_pattern = "\\\\.(html|pdf)$"
 """
 
     def reply(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        path = urlsplit(path).path
         html = {"Content-Type": "text/html; charset=utf-8"}
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n"
@@ -96,25 +94,3 @@ article_url_pattern = "\\\\.(html|pdf)$"
         if path == "/broken-sitemap.xml":
             return 200, {"Content-Type": "application/xml"}, b"<urlset><url><loc>/ok.html</loc></url"
         return 404, html, b"<html><body>Not found</body></html>"
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                site.requests.append(self.path)
-                status, headers, body = site.reply(urlsplit(self.path).path)
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler
-from typing import Any
-
 from demoworld.local import LocalServer
 
 
@@ -13,24 +10,8 @@ class RouteServer(LocalServer):
         self.routes = routes
         super().__init__()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                owner.requests.append(self.path)
-                status, content_type, body = owner.routes.get(
-                    self.path, owner.routes.get(self.path.split("?")[0], (404, "text/plain", b"not found"))
-                )
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+    def reply(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        status, content_type, body = self.routes.get(
+            path, self.routes.get(path.split("?")[0], (404, "text/plain", b"not found"))
+        )
+        return status, {"Content-Type": content_type}, body
