@@ -197,7 +197,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         run = start_run(_redis(args.redis), args.redis_prefix)
         settings = redis_settings(args.redis, role="seed", prefix=args.redis_prefix, run=run)
         results = crawl(sources, args.db, settings=settings | _settings(args), log_level=args.log_level)
-        print(seed_summary(results, run, args))
+        summary = seed_summary(
+            results, run, sources=args.sources, db=args.db, redis=args.redis, prefix=args.redis_prefix
+        )
+        print(summary)
     else:
         results = crawl(sources, args.db, settings=_settings(args), log_level=args.log_level)
         print(crawl_summary(results))
@@ -236,11 +239,13 @@ def _redis(url: str) -> Any:
     """A client for ``url`` that has answered a PING."""
     import redis
 
+    from store.db import redact_url
+
     try:
         client = redis.Redis.from_url(url)
         client.ping()
     except (redis.RedisError, ValueError) as exc:
-        raise CommandError(f"cannot reach Redis at {url}: {exc}") from exc
+        raise CommandError(f"cannot reach Redis at {redact_url(url)}: {exc}") from exc
     return client
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
 from crawler.run import SourceResult
+from store.db import redact_url
 
 
 def crawl_summary(results: list[SourceResult]) -> str:
@@ -25,16 +26,18 @@ def crawl_summary(results: list[SourceResult]) -> str:
     return "\n".join(lines)
 
 
-def seed_summary(results: list[SourceResult], run: str, args: Any) -> str:
+def seed_summary(
+    results: list[SourceResult], run: str, *, sources: Path, db: str, redis: str, prefix: str
+) -> str:
     """What seeding a distributed run put in the shared queue, and how to start its workers."""
     lines = [f"{'source':18} {'status':10} {'queued':>7}"]
     lines += [f"{r.source:18} {r.status:10} {r.queued:7}" for r in results]
     lines.append(
-        f"seeded run {run} (prefix {args.redis_prefix}): {sum(r.queued for r in results)} start "
+        f"seeded run {run} (prefix {prefix}): {sum(r.queued for r in results)} start "
         f"requests for {len(results)} sources"
     )
     lines.append(
-        f"start workers on any machine: sellerwatch worker --sources {args.sources} "
-        f"--redis {args.redis} --redis-prefix {args.redis_prefix} --db {args.db}"
+        f"start workers on any machine: sellerwatch worker --sources {sources} "
+        f"--redis {redact_url(redis)} --redis-prefix {prefix} --db {redact_url(db)}"
     )
     return "\n".join(lines)

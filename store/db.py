@@ -114,7 +114,7 @@ class Store:
         self.engine.dispose()
 
     def _check_schema(self, url: str, *, create: bool) -> None:
-        where = _redact(url)
+        where = redact_url(url)
         try:
             tables = set(inspect(self.engine).get_table_names())
         except SQLAlchemyError as exc:
@@ -521,7 +521,7 @@ class Store:
 
 
 def _make_engine(url: str) -> Engine:
-    where = _redact(url)
+    where = redact_url(url)
     try:
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[-1]
@@ -541,8 +541,8 @@ def _make_engine(url: str) -> Engine:
         raise StoreError(f"bad database URL {where}: {_first_line(exc)}") from exc
 
 
-def _redact(url: str) -> str:
-    """The URL with any password replaced, for messages."""
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, for messages and summaries."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         credentials, host = rest.rsplit("@", 1)

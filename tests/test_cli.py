@@ -114,3 +114,10 @@ def test_a_malformed_setting_is_a_one_line_error(tmp_path: Path) -> None:
     args = ["--sources", "data/sources.toml", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "-s", "NOVALUE"]
     result = run("crawl", *args)
     assert result.returncode == 1 and "expected NAME=VALUE" in result.stderr
+
+
+def test_a_redis_password_never_reaches_the_output(tmp_path: Path) -> None:
+    args = ["--sources", "data/sources.toml", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}"]
+    result = run("worker", *args, "--redis", "redis://:s3cret@127.0.0.1:9/0")
+    assert result.returncode == 1 and "redis://:***@127.0.0.1:9/0" in result.stderr
+    assert "s3cret" not in result.stderr + result.stdout

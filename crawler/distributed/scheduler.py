@@ -52,7 +52,7 @@ class DistributedScheduler(Scheduler):
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.idle_since: float | None = None
         self.heartbeat: LoopingCall | None = None
-        self.alive, self.stopping = threading.Event(), threading.Event()
+        self.stopping = threading.Event()
         self.queue: LeasedPriorityQueue | None = None
 
     @classmethod
@@ -74,7 +74,6 @@ class DistributedScheduler(Scheduler):
                 "a seeding crawl needs SELLERWATCH_REDIS_RUN (see crawler.distributed.start_run)"
             )
         if self.role == "work":
-            self.alive.set()
             threading.Thread(target=self.keep_alive, name="sellerwatch-heartbeat", daemon=True).start()
             self.heartbeat = LoopingCall(self.beat)
             self.heartbeat.start(max(self.lease_ttl / 3, 0.5), now=True)
@@ -87,10 +86,9 @@ class DistributedScheduler(Scheduler):
         index, say) does not make a live worker look dead and its requests fetched twice.
         """
         key = alive_prefix(self.prefix) + self.worker
-        while self.alive.is_set():
+        while not self.stopping.is_set():
             self.server.set(key, "1", ex=self.lease_ttl)
             self.stopping.wait(self.lease_ttl / 3)
-        self.server.delete(key)
 
     def join_run(self) -> bool:
         """Bind to the configured or newest run; False while nothing has been seeded yet."""
@@ -109,7 +107,6 @@ class DistributedScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
-        self.alive.clear()
         self.stopping.set()
         if self.queue is not None:
             self.queue.give_back(self.worker)  # what this worker had not finished
