@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,7 +53,7 @@ class DemoWorld:
         self.sites: dict[str, Site] = {}
         self.lock = threading.Lock()
         self.rate_limit: dict[str, float] = {}  # path prefix → Retry-After to answer once
-        self.edits: dict[str, str] = {}  # path → replacement first paragraph (a changed page)
+        self.edits: dict[str, tuple[str, datetime]] = {}  # "site:path" → (first paragraph, when)
 
     # ----- lifecycle -----------------------------------------------------------------------
     def start(self) -> DemoWorld:
@@ -163,17 +163,21 @@ start_urls = [
         others = [a for a in reversed(items) if a is not article][:5]
         return prev, nxt, others
 
-    def _edited(self, article: Article) -> Article:
-        replacement = self.edits.get(f"{article.site}:{article.path}")
-        if not replacement:
-            return article
-        from dataclasses import replace
+    def edit(self, article: Article, paragraph: str, when: datetime | None = None) -> None:
+        """Replace ``article``'s first paragraph; its pages and sitemaps say it changed at ``when``.
 
-        return replace(
-            article,
-            paragraphs=[replacement, *article.paragraphs[1:]],
-            updated=datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
-        )
+        ``when`` defaults to now, as on a real site: a crawler that fetched the page before the
+        edit sees a lastmod newer than its fetch, whatever today's date is.
+        """
+        with self.lock:
+            self.edits[f"{article.site}:{article.path}"] = (paragraph, when or datetime.now(UTC))
+
+    def _edited(self, article: Article) -> Article:
+        edit = self.edits.get(f"{article.site}:{article.path}")
+        if edit is None:
+            return article
+        paragraph, when = edit
+        return replace(article, paragraphs=[paragraph, *article.paragraphs[1:]], updated=when)
 
     def _sellerledger(self, path: str, query: dict[str, list[str]]) -> Reply:
         items = list(reversed(self.visible_articles("sellerledger")))

@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["demo", "crawl", "worker", "export", "extract", "train", "evaluate", "classify", "timeline", "nightly"]
+COMMANDS = [
+    "demo",
+    "crawl",
+    "worker",
+    "export",
+    "extract",
+    "train",
+    "evaluate",
+    "classify",
+    "timeline",
+    "nightly",
+]
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
@@ -106,7 +117,9 @@ def test_an_unreachable_redis_is_a_one_line_error(command: str, tmp_path: Path) 
     args = ["--sources", "data/sources.toml", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}"]
     result = run(command, *args, "--redis", "redis://127.0.0.1:9/0")
     assert result.returncode == 1
-    assert result.stderr.startswith(f"sellerwatch {command}: error: cannot reach Redis at redis://127.0.0.1:9/0")
+    assert result.stderr.startswith(
+        f"sellerwatch {command}: error: cannot reach Redis at redis://127.0.0.1:9/0"
+    )
     assert "Traceback" not in result.stderr
 
 

@@ -133,7 +133,7 @@ def test_recrawl_fetches_only_what_changed(world: DemoWorld, tmp_path: Path) -> 
 
     # Day 2: one article is edited (its sitemap lastmod moves) and new ones are published.
     edited = articles()["sellerledger"][5]
-    world.edits[f"sellerledger:{edited.path}"] = "An editor's note now opens this story, with a correction."
+    world.edit(edited, "An editor's note now opens this story, with a correction.")
     world.day = 2
     world.clear_log()
     results = {r.source: r for r in crawl_toml(world.sources_toml(), tmp_path, db, names=NEWS)}
