@@ -23,3 +23,5 @@ class Document:
     platform: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     posts: list[dict[str, Any]] | None = None
+    # MinHash of ``text`` for the near-duplicate check, where extraction computed it; not stored.
+    signature: Any = None

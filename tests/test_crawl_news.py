@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from crawler.pipelines.neardup import NearDuplicateIndex, minhash
 from crawler.sources import load_sources
 from demoworld import DemoWorld
 from demoworld.content import articles
@@ -226,3 +228,28 @@ def test_conditional_requests_get_304_for_unchanged_feeds(
     store = Store.open(db)
     feeds = [url for url, state in store.page_states(site).items() if state["etag"]]
     assert feeds, "feeds and sitemaps record their ETag"
+
+
+def test_a_copy_is_linked_to_an_original_another_process_stored(tmp_path: Path) -> None:
+    """The signature the extraction worker computes on raw text matches the stored, normalised
+    text of the original, whatever its Unicode form and layout."""
+    db = f"sqlite:///{tmp_path / 'neardup.sqlite'}"
+    store = Store.open(db)
+    story = [  # French sellers' news: accents in many words
+        "Les vendeurs français d'Amazon signalent une vague de suppressions de marques mardi soir.",
+        "Plusieurs boutiques ont vu leurs dossiers Brand Registry fermés sans réponse détaillée.",
+        "Le support vendeur évoque une vérification automatisée déclenchée trop tôt cette semaine.",
+        "La plupart des fiches sont revenues jeudi, mais des évaluations ont été perdues en route.",
+    ]
+    original = "\n\n".join(story)
+    original_id, _ = store.upsert_document(
+        {"url": "http://127.0.0.1/a", "source": "one", "kind": "news", "title": "T", "text": original}
+    )
+    store.upsert_document(  # another story in the index, which the copy must not be linked to
+        {"url": "http://127.0.0.1/b", "source": "one", "kind": "news", "title": "U", "text": "x y " * 200}
+    )
+    # As another site's page comes out of extraction: decomposed accents, other line breaks.
+    copy = unicodedata.normalize("NFD", "\r\n".join(f"  {p}\u00a0" for p in story))
+    index = NearDuplicateIndex(Store.open(db))
+    assert index.original_of("copy", copy, minhash(copy)) == original_id
+    assert index.original_of("fresh", "y z " * 200, minhash("y z " * 200)) is None

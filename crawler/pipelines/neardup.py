@@ -4,7 +4,8 @@ Syndicated copies appear within days of the original, so a new text is compared 
 of the last ``NEAR_DUPLICATE_DAYS`` days. One index serves every spider of a process (a crawl
 runs one spider per source); it is built on the first new document, so a re-crawl that finds
 nothing new never builds it, and it catches up with what other processes (distributed workers)
-stored at most every ``CATCH_UP_SECONDS``.
+stored at most every ``CATCH_UP_SECONDS``. The news spider computes a new text's signature in its
+extraction worker (``minhash``), so the crawl's reactor thread only looks it up.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import functools
 import re
 import time
+import unicodedata
 from datetime import UTC, datetime
 
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from store import Store
 from store.db import now
@@ -29,12 +31,13 @@ MIN_CHARS = 200  # shorter texts are too short to call copies
 CATCH_UP_SECONDS = 2.0
 
 
-def minhash(text: str) -> MinHash:
-    words = _WORD.findall(text.lower())
+def minhash(text: str) -> LeanMinHash:
+    """The signature of ``text``'s word triples; layout and Unicode form (NFC or not) do not change it."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
     shingles = {" ".join(words[i : i + 3]) for i in range(max(len(words) - 2, 1))}
     signature = MinHash(num_perm=NUM_PERM, seed=7)
     signature.update_batch(s.encode("utf-8") for s in shingles)
-    return signature
+    return LeanMinHash(signature)  # hash values only: a third of the memory in the index
 
 
 class NearDuplicateIndex:
@@ -43,15 +46,19 @@ class NearDuplicateIndex:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.lsh: MinHashLSH | None = None
-        self.signatures: dict[str, MinHash] = {}
+        self.signatures: dict[str, LeanMinHash] = {}
         self.seen_until = datetime.min.replace(tzinfo=UTC)
         self.caught_up_at = float("-inf")
 
-    def original_of(self, doc_id: str, text: str) -> str | None:
-        """The id of an earlier document ``text`` copies, else None (and ``doc_id`` is indexed)."""
+    def original_of(self, doc_id: str, text: str, signature: LeanMinHash | None = None) -> str | None:
+        """The id of an earlier document ``text`` copies, else None (and ``doc_id`` is indexed).
+
+        ``signature`` is ``minhash(text)`` where the caller has it already.
+        """
         if len(text) <= MIN_CHARS:
             return None
-        signature = minhash(text)
+        if signature is None:
+            signature = minhash(text)
         lsh = self._current()
         matches = sorted(
             m
@@ -83,7 +90,7 @@ class NearDuplicateIndex:
         self.caught_up_at = time.monotonic()
         return self.lsh
 
-    def _add(self, doc_id: str, signature: MinHash) -> None:
+    def _add(self, doc_id: str, signature: LeanMinHash) -> None:
         assert self.lsh is not None
         if doc_id not in self.signatures:
             self.signatures[doc_id] = signature

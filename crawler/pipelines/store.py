@@ -18,11 +18,12 @@ class StorePipeline(CrawlerComponent):
         stats = spider.crawler.stats
         fields = asdict(item)
         posts = fields.pop("posts")
+        fields.pop("signature")
         doc_id, outcome = spider.store.upsert_document(fields)
         stats.inc_value(f"docs/{outcome}")
         if outcome == "new" and item.kind == "news":
             store_url = spider.store.engine.url.render_as_string(hide_password=False)
-            original = near_duplicate_index(store_url).original_of(doc_id, item.text)
+            original = near_duplicate_index(store_url).original_of(doc_id, item.text, item.signature)
             if original is not None:
                 spider.store.link_near_duplicate(doc_id, original)
                 stats.inc_value("docs/near_duplicate")

@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from datasketch import LeanMinHash
 from scrapy import Request
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
@@ -23,6 +24,7 @@ from crawler.extract.feeds import FeedError, Link, is_sitemap, parse_feed, parse
 from crawler.items import Document
 from crawler.lifetime import die_with_parent
 from crawler.middlewares import host_allowed
+from crawler.pipelines.neardup import MIN_CHARS, minhash
 from crawler.spiders.base import SourceSpider
 
 
@@ -178,9 +180,9 @@ class NewsSpider(SourceSpider):
         job = (response.body, content_type, response.url, self.source.extraction, self.source.timezone)
         pool = self.extraction_pool()
         if pool is None:
-            article, problem = extract_page(*job)
+            article, problem, signature = extract_and_sign(*job)
         else:  # extraction runs on the other cores while the reactor keeps downloading
-            article, problem = await asyncio.wrap_future(pool.submit(extract_page, *job))
+            article, problem, signature = await asyncio.wrap_future(pool.submit(extract_and_sign, *job))
         if article is None:
             self.record_failure(response.url, "undecodable", problem or "")
             return
@@ -206,6 +208,7 @@ class NewsSpider(SourceSpider):
             language=article.language,
             platform=self.source.platform,
             extra=extra,
+            signature=signature,
         )
 
     def extraction_pool(self) -> ProcessPoolExecutor | None:
@@ -234,3 +237,12 @@ def extract_page(
     except UndecodableError as exc:
         return None, str(exc)
     return extract_article(page, url, overrides=overrides, timezone=zone(timezone)), None
+
+
+def extract_and_sign(
+    body: bytes, content_type: str, url: str, overrides: dict[str, str], timezone: str | None
+) -> tuple[ExtractedArticle | None, str | None, LeanMinHash | None]:
+    """``extract_page`` and the text's near-duplicate signature, both off the reactor thread."""
+    article, problem = extract_page(body, content_type, url, overrides, timezone)
+    signature = minhash(article.text) if article is not None and len(article.text) > MIN_CHARS else None
+    return article, problem, signature
