@@ -7,6 +7,7 @@ storing the same page never duplicate it and never race a read against a write.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Container, Iterable, Iterator, Mapping
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -71,6 +72,33 @@ def _insert(conn: Connection, table: Any) -> Any:
     """A dialect insert that supports ``on_conflict_do_nothing`` on SQLite and PostgreSQL."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+@dataclass(frozen=True)
+class _DocumentStatements:
+    insert: Any
+    update_changed: Any
+    touch: Any
+    add_version: Any
+
+
+@functools.cache
+def _document_statements(dialect_name: str) -> _DocumentStatements:
+    """``upsert_document``'s statements, built once per dialect: values come as parameters,
+    so a crawl does not rebuild (and SQLAlchemy does not re-key) four statements per page."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    documents = schema.documents
+    by_id = documents.c.id == bindparam("doc_id")
+    return _DocumentStatements(
+        insert=dialect.insert(documents)
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(documents.c.id),
+        update_changed=documents.update()
+        .where(by_id, documents.c.content_hash != bindparam("digest"))
+        .returning(documents.c.id),
+        touch=documents.update().where(by_id),
+        add_version=dialect.insert(schema.document_versions).on_conflict_do_nothing(),
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -174,43 +202,34 @@ class Store:
         doc_id = document_id(values["url"])
         digest = content_hash(values["title"], values["text"], values["author"])
         fetched = doc.get("fetched_at") or now()
+        row = {**values, "content_hash": digest, "fetched_at": fetched, "changed_at": fetched}
         with self.engine.begin() as conn:
+            statements = _document_statements(conn.dialect.name)
             inserted = conn.execute(
-                _insert(conn, schema.documents)
-                .values(
-                    id=doc_id,
-                    content_hash=digest,
-                    fetched_at=fetched,
-                    first_seen=fetched,
-                    changed_at=fetched,
-                    near_duplicate_of=doc.get("near_duplicate_of"),
-                    **values,
-                )
-                .on_conflict_do_nothing(index_elements=["url"])
-                .returning(schema.documents.c.id)
+                statements.insert,
+                {
+                    **row,
+                    "id": doc_id,
+                    "first_seen": fetched,
+                    "near_duplicate_of": doc.get("near_duplicate_of"),
+                },
             ).first()
             if inserted is not None:
                 outcome: UpsertOutcome = "new"
             else:
                 updated = conn.execute(
-                    schema.documents.update()
-                    .where(schema.documents.c.id == doc_id)
-                    .where(schema.documents.c.content_hash != digest)
-                    .values(content_hash=digest, fetched_at=fetched, changed_at=fetched, **values)
-                    .returning(schema.documents.c.id)
+                    statements.update_changed, {**row, "doc_id": doc_id, "digest": digest}
                 ).first()
                 outcome = "changed" if updated is not None else "unchanged"
                 if outcome == "unchanged":  # same content; refresh what we know about it
                     conn.execute(
-                        schema.documents.update()
-                        .where(schema.documents.c.id == doc_id)
-                        .values(fetched_at=fetched, extra=values["extra"])
+                        statements.touch,
+                        {"doc_id": doc_id, "fetched_at": fetched, "extra": values["extra"]},
                     )
             if outcome != "unchanged":
                 conn.execute(
-                    _insert(conn, schema.document_versions)
-                    .values(document_id=doc_id, content_hash=digest, seen_at=fetched)
-                    .on_conflict_do_nothing()
+                    statements.add_version,
+                    {"document_id": doc_id, "content_hash": digest, "seen_at": fetched},
                 )
         return doc_id, outcome
 
