@@ -8,14 +8,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 
+class ThreadingServer(ThreadingHTTPServer):
+    """A threaded HTTP server whose listen backlog takes many crawlers connecting at once: with
+    the default of 5, the kernel drops further connection attempts and each client waits out a
+    one-second retry, which hides the crawler's own speed behind the server's."""
+
+    daemon_threads = True
+    request_queue_size = 1024
+
+
 class LocalServer:
     """Subclasses answer in ``reply()`` (or give a whole ``_handler()``); use as
     ``with Server() as server: server.base``. Every requested path is logged in ``requests``."""
 
     def __init__(self) -> None:
         self.requests: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        self.server = ThreadingServer(("127.0.0.1", 0), self._handler())
 
     @property
     def base(self) -> str:

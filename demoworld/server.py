@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from demoworld import render
 from demoworld.content import Article, ForumThread, articles, threads
+from demoworld.local import ThreadingServer
 
 SITES = ("sellerledger", "marketbeacon", "kuajing", "discourse", "phpbb")
 # (status, headers, body, last-modified or None)
@@ -37,7 +38,7 @@ ROBOTS = {
 @dataclass
 class Site:
     name: str
-    server: ThreadingHTTPServer
+    server: ThreadingServer
     requests: list[str] = field(default_factory=list)
 
     @property
@@ -58,8 +59,7 @@ class DemoWorld:
     # ----- lifecycle -----------------------------------------------------------------------
     def start(self) -> DemoWorld:
         for name in SITES:
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, name))
-            server.daemon_threads = True
+            server = ThreadingServer(("127.0.0.1", 0), _handler(self, name))
             self.sites[name] = Site(name, server)
             threading.Thread(target=server.serve_forever, daemon=True, name=f"demo-{name}").start()
         return self
