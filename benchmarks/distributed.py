@@ -6,11 +6,17 @@ Needs PostgreSQL and Redis on 127.0.0.1 (a database and a key prefix of its own,
 A generated site of N article pages on 127.0.0.1 is seeded with ``sellerwatch crawl --redis``
 and crawled by K ``sellerwatch worker`` processes into PostgreSQL. The baseline, measured in
 the same run, is the single-machine ``sellerwatch crawl`` of the same site into PostgreSQL.
+Each run also reports how busy the machine's cores were (Linux ``/proc/stat``): where one
+process already keeps them busy, more workers on the same machine cannot go faster. So, where
+``taskset`` exists, the workers also run pinned to one core each (with one extraction process):
+one core per worker stands in for one machine per worker.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -69,26 +75,44 @@ def settings_args(extra: dict[str, object]) -> list[str]:
     return [a for name, value in {**FAST, **extra}.items() for a in ("-s", f"{name}={value}")]
 
 
-def time_until_stored(db: str, pages: int, processes: list[subprocess.Popen[bytes]], start: float) -> float:
-    """Seconds from ``start`` until every page is stored (workers then idle out on their own)."""
+def cpu_ticks() -> tuple[int, int]:
+    """Busy and total CPU ticks of the whole machine so far (Linux ``/proc/stat``)."""
+    fields = Path("/proc/stat").read_text().split()[1:9]
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, fields)
+    busy = user + nice + system + irq + softirq + steal
+    return busy, busy + idle + iowait
+
+
+def time_until_stored(
+    db: str, pages: int, processes: list[subprocess.Popen[bytes]], start: float
+) -> tuple[float, float]:
+    """Seconds from ``start`` until every page is stored (workers then idle out on their own),
+    and the share of the machine's CPU time that was busy meanwhile."""
+    busy, total = cpu_ticks()
     while stored(db) < pages:
         if all(p.poll() is not None for p in processes):
             raise SystemExit(f"the crawl ended with {stored(db)} of {pages} pages stored")
         time.sleep(0.2)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    busy_now, total_now = cpu_ticks()
+    return seconds, (busy_now - busy) / max(total_now - total, 1)
 
 
-def single_machine(sources: Path, pages: int) -> float:
+def single_machine(sources: Path, pages: int) -> tuple[float, float]:
     with scratch_database() as db:
         start = time.perf_counter()
         command = [*SELLERWATCH, "crawl", "--sources", str(sources), "--db", db, *settings_args({})]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        seconds = time_until_stored(db, pages, [process], start)
+        measured = time_until_stored(db, pages, [process], start)
         process.wait()
-        return seconds
+        return measured
 
 
-def distributed(sources: Path, pages: int, workers: int, client: redis.Redis) -> float:
+def distributed(
+    sources: Path, pages: int, workers: int, client: redis.Redis, *, pinned: bool = False
+) -> tuple[float, float]:
+    """Seed a run, start ``workers`` workers; with ``pinned``, worker i and its one extraction
+    process run on core i only, as if each worker had a one-core machine of its own."""
     prefix = f"sellerwatch-bench-{uuid.uuid4().hex[:8]}"
     common = ["--sources", str(sources), "--redis", REDIS_URL, "--redis-prefix", prefix]
     try:
@@ -98,12 +122,21 @@ def distributed(sources: Path, pages: int, workers: int, client: redis.Redis) ->
             )
             start = time.perf_counter()
             command = [*SELLERWATCH, "worker", *common, "--db", db, "--idle-timeout", "2"]
-            command += settings_args({})  # each worker extracts in a process per core, as by default
-            processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL) for _ in range(workers)]
-            seconds = time_until_stored(db, pages, processes, start)
+            if pinned:
+                command += settings_args({"SELLERWATCH_EXTRACT_WORKERS": 1})
+            else:  # each worker extracts in a process per core, as by default
+                command += settings_args({})
+            processes = [
+                subprocess.Popen(
+                    ["taskset", "-c", str(i), *command] if pinned else command,
+                    stdout=subprocess.DEVNULL,
+                )
+                for i in range(workers)
+            ]
+            measured = time_until_stored(db, pages, processes, start)
             for process in processes:
                 process.wait()
-            return seconds
+            return measured
     finally:
         drop_prefix(client, prefix)
 
@@ -163,16 +196,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, GeneratedSite(args.pages) as site:
         sources = Path(tmp) / "sources.toml"
         sources.write_text(sources_toml(site, "bench"), encoding="utf-8")
-        baseline = args.pages / single_machine(sources, args.pages)
-        print(f"baseline: single-machine crawl into PostgreSQL   {baseline:7.1f} pages/s")
+        site.prerender()  # the site's own server should cost the cores as little as possible
+        seconds, busy = single_machine(sources, args.pages)
+        baseline = args.pages / seconds
+        print(
+            f"baseline: single-machine crawl into PostgreSQL   {baseline:7.1f} pages/s  "
+            f"(cores {busy:.0%} busy)"
+        )
         first = None
         for workers in args.workers:
-            rate = args.pages / distributed(sources, args.pages, workers, client)
+            seconds, busy = distributed(sources, args.pages, workers, client)
+            rate = args.pages / seconds
             first = first or rate
             print(
                 f"{workers} worker{'s' if workers > 1 else ' '} (scrapy-redis queue)"
-                f"{'':17}{rate:7.1f} pages/s  ({rate / first:.2f}x 1 worker, {rate / baseline:.2f}x baseline)"
+                f"{'':17}{rate:7.1f} pages/s  ({rate / first:.2f}x 1 worker, "
+                f"{rate / baseline:.2f}x baseline; cores {busy:.0%} busy)"
             )
+        if shutil.which("taskset"):
+            first = None
+            for workers in range(1, min(os.cpu_count() or 1, max(args.workers)) + 1):
+                seconds, busy = distributed(sources, args.pages, workers, client, pinned=True)
+                rate = args.pages / seconds
+                first = first or rate
+                print(
+                    f"{workers} worker{'s' if workers > 1 else ' '} pinned, one core each"
+                    f"{'':13}{rate:7.1f} pages/s  ({rate / first:.2f}x 1 pinned worker; "
+                    f"cores {busy:.0%} busy)"
+                )
     per_request, per_fingerprint = redis_memory(client, args.requests, args.fingerprints)
     print(
         f"Redis memory: {per_request:.0f} B per queued request -> "
