@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import sqlite3
+import time
 from collections.abc import Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from store import schema
 
 SCHEMA_VERSION = 1
+_SCHEMA_LOCK = 0x5E11E7  # PostgreSQL advisory lock held while a process creates the schema
 DEFAULT_DB_PATH = Path("sellerwatch.sqlite")
 UpsertOutcome = Literal["new", "changed", "unchanged"]
 
@@ -101,12 +104,29 @@ def _document_statements(dialect_name: str) -> _DocumentStatements:
     )
 
 
+def _use_wal(cursor: Any, patience: float = 30.0) -> None:
+    """Put the database file in WAL mode (it stays so: one switch per file). SQLite answers a
+    journal-mode switch that meets another connection's lock with "locked" at once, without its
+    busy timeout, so a new store opened by several processes at once retries for a while."""
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory database keeps "memory"
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    _use_wal(cursor)
     # With WAL, NORMAL survives any crash of the program; only a power cut may lose the last commits.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -141,6 +161,23 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def _create_schema(self) -> None:
+        """Create the tables and record the schema version in one transaction that holds the
+        database's schema lock, so that processes opening a new store at once (workers started
+        together) neither see half a schema nor trip over a table another one just created."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                # pysqlite opens no transaction for DDL: without this, each CREATE commits alone.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+            schema.metadata.create_all(conn)  # only what no other process created meanwhile
+            conn.execute(
+                _insert(conn, schema.meta)
+                .values(key="schema_version", value=str(SCHEMA_VERSION))
+                .on_conflict_do_nothing()
+            )
+
     def _check_schema(self, url: str, *, create: bool) -> None:
         where = redact_url(url)
         try:
@@ -156,16 +193,9 @@ class Store:
             if not create:
                 raise StoreError(f"database {where} is empty: run a crawl or import first")
             try:
-                with self.engine.begin() as conn:
-                    schema.metadata.create_all(conn)
-                    conn.execute(
-                        _insert(conn, schema.meta)
-                        .values(key="schema_version", value=str(SCHEMA_VERSION))
-                        .on_conflict_do_nothing()
-                    )
+                self._create_schema()
             except SQLAlchemyError as exc:
                 raise StoreError(f"cannot create the store in {where}: {_first_line(exc)}") from exc
-            return
         with self.engine.connect() as conn:
             found = conn.execute(
                 select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
@@ -232,6 +262,16 @@ class Store:
                     {"document_id": doc_id, "content_hash": digest, "seen_at": fetched},
                 )
         return doc_id, outcome
+
+    def oldest_first(self, ids: Iterable[str]) -> list[str]:
+        """``ids`` of stored documents, the first seen first (ties by id): the same order for
+        every process that asks."""
+        columns = schema.documents.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(columns.id).where(columns.id.in_(list(ids))).order_by(columns.first_seen, columns.id)
+            )
+            return [row.id for row in rows]
 
     def link_near_duplicate(self, doc_id: str, original_id: str) -> None:
         with self.engine.begin() as conn:

@@ -253,3 +253,31 @@ def test_a_copy_is_linked_to_an_original_another_process_stored(tmp_path: Path) 
     index = NearDuplicateIndex(Store.open(db))
     assert index.original_of("copy", copy, minhash(copy)) == original_id
     assert index.original_of("fresh", "y z " * 200, minhash("y z " * 200)) is None
+
+
+def test_copies_stored_at_once_by_two_processes_are_linked(tmp_path: Path) -> None:
+    """Two workers store copies of one story within a catch-up interval, each before seeing the
+    other's: the later-stored copy ends up linked to the earlier, whichever catches up first."""
+    story = " ".join(f"Sellers in region {i} report that listings were removed overnight." for i in range(12))
+
+    def stored(db: str, worker: NearDuplicateIndex, url: str, text: str) -> str:
+        doc_id, _ = Store.open(db).upsert_document(
+            {"url": url, "source": url.split("/")[2], "kind": "news", "title": "T", "text": text}
+        )
+        assert worker.original_of(doc_id, text, minhash(text)) is None  # nothing seen to link to
+        return doc_id
+
+    for first_to_catch_up in ("a", "b"):
+        db = f"sqlite:///{tmp_path / f'race-{first_to_catch_up}.sqlite'}"
+        worker_a, worker_b = NearDuplicateIndex(Store.open(db)), NearDuplicateIndex(Store.open(db))
+        stored(db, worker_b, "http://b.example/unrelated", "Another story altogether. " * 20)
+        original = stored(db, worker_a, "http://a.example/story", story)
+        copy = stored(db, worker_b, "http://b.example/copy", story + " Reprinted with permission.")
+        assert Store.open(db).get_document(copy)["near_duplicate_of"] is None
+
+        workers = {"a": worker_a, "b": worker_b}
+        workers[first_to_catch_up].catch_up()
+        workers["b" if first_to_catch_up == "a" else "a"].catch_up()
+        assert Store.open(db).get_document(copy)["near_duplicate_of"] == original
+        assert Store.open(db).get_document(original)["near_duplicate_of"] is None
+        assert worker_a.reconciled + worker_b.reconciled >= 1

@@ -95,6 +95,31 @@ def test_concurrent_writers_never_duplicate(db_url: str) -> None:
     assert outcomes.count("new") == len(urls)
 
 
+def test_processes_opening_a_new_store_at_once_all_get_it(db_url: str) -> None:
+    """Workers started together on an empty database: one creates the schema, the others wait
+    for it; none sees half a schema or fails on a table another just created."""
+    opened: list[int] = []
+    errors: list[str] = []
+    start = threading.Barrier(6)
+
+    def opener() -> None:
+        start.wait()
+        try:
+            store = Store.open(db_url)
+            opened.append(store.count("documents"))
+            store.close()
+        except StoreError as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=opener) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert opened == [0] * 6
+
+
 def test_newer_schema_is_refused_with_a_clear_message(db_url: str) -> None:
     store = Store.open(db_url)
     with store.engine.begin() as conn:
