@@ -269,7 +269,8 @@ def test_copies_stored_at_once_by_two_processes_are_linked(tmp_path: Path) -> No
 
     for first_to_catch_up in ("a", "b"):
         db = f"sqlite:///{tmp_path / f'race-{first_to_catch_up}.sqlite'}"
-        worker_a, worker_b = NearDuplicateIndex(Store.open(db)), NearDuplicateIndex(Store.open(db))
+        # An hour between catch-ups: however slow this machine, both stores fall in one interval.
+        worker_a, worker_b = (NearDuplicateIndex(Store.open(db), catch_up_seconds=3600) for _ in "ab")
         stored(db, worker_b, "http://b.example/unrelated", "Another story altogether. " * 20)
         original = stored(db, worker_a, "http://a.example/story", story)
         copy = stored(db, worker_b, "http://b.example/copy", story + " Reprinted with permission.")

@@ -49,8 +49,9 @@ def minhash(text: str) -> LeanMinHash:
 class NearDuplicateIndex:
     """The recent news of one store, indexed for near-duplicate lookups."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, catch_up_seconds: float = CATCH_UP_SECONDS) -> None:
         self.store = store
+        self.catch_up_seconds = catch_up_seconds
         self.lsh: MinHashLSH | None = None
         self.signatures: dict[str, LeanMinHash] = {}
         self.seen_until = datetime.min.replace(tzinfo=UTC)
@@ -87,7 +88,7 @@ class NearDuplicateIndex:
             rows = self.store.recent_news_texts(NEAR_DUPLICATE_DAYS)
             if not rows:  # nothing stored yet: what comes later is caught up from now on
                 self.seen_until = now()
-        elif time.monotonic() - self.caught_up_at >= CATCH_UP_SECONDS:
+        elif time.monotonic() - self.caught_up_at >= self.catch_up_seconds:
             rows = self.store.recent_news_texts(
                 NEAR_DUPLICATE_DAYS, after=self.seen_until - CATCH_UP_OVERLAP, known=self.signatures
             )
@@ -108,7 +109,12 @@ class NearDuplicateIndex:
         if not matches:
             self._add(doc_id, signature)
             return
-        original, copy = self.store.oldest_first([doc_id, matches[0]])
+        order = self.store.oldest_first([doc_id, matches[0]])
+        if len(order) < 2:  # the indexed one is no longer stored
+            self._remove(matches[0])
+            self._add(doc_id, signature)
+            return
+        original, copy = order
         self.store.link_near_duplicate(copy, original)
         self.reconciled += 1
         if copy != doc_id:  # the indexed one was the copy: the newcomer takes its place
