@@ -123,16 +123,19 @@ def test_a_worker_killed_mid_crawl_loses_nothing(fresh_postgres: str, redis_pref
         seed(sources, fresh_postgres, redis_prefix)
         workers = [start_worker(sources, fresh_postgres, redis_prefix) for _ in range(3)]
         victim = workers[0]
+
+        def held_by(crawl_pid: int | None) -> int:
+            owners = client.scan_iter(f"{redis_prefix}:*:owners")
+            return sum(f":{crawl_pid}:" in v.decode() for key in owners for v in client.hvals(key))
+
+        # Kill mid-crawl (100+ pages stored) while the victim is working, not still starting up.
         deadline = time.monotonic() + 180
-        while stored(fresh_postgres)[0] < 200:
+        while stored(fresh_postgres)[0] < 100 or held_by(crawl_pid := victim_crawl_pid(victim)) == 0:
             assert time.monotonic() < deadline, "the crawl did not get going"
-            time.sleep(0.2)
-        owners = [
-            v.decode() for key in client.scan_iter(f"{redis_prefix}:*:owners") for v in client.hvals(key)
-        ]
-        held = sum(f":{victim_crawl_pid(victim)}:" in owner for owner in owners)
+            time.sleep(0.05)
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=30)
+        held = held_by(crawl_pid)  # the leases it died with (its heartbeat key lapses in seconds)
         wait_all(workers[1:])
         hits = article_hits(site)
     client.close()
@@ -143,11 +146,10 @@ def test_a_worker_killed_mid_crawl_loses_nothing(fresh_postgres: str, redis_pref
     assert left.get("queue", 0) == 0 and left.get("leases", 0) == 0, left
 
 
-def victim_crawl_pid(worker: subprocess.Popen[str]) -> int:
-    """The crawl process (``python -m crawler.run``) a ``sellerwatch worker`` started."""
+def victim_crawl_pid(worker: subprocess.Popen[str]) -> int | None:
+    """The crawl process (``python -m crawler.run``) a ``sellerwatch worker`` started, if yet."""
     children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
-    assert children, "the worker has started its crawl process"
-    return int(children[0])
+    return int(children[0]) if children else None
 
 
 def test_next_days_run_refetches_changed_pages(fresh_postgres: str, redis_prefix: str, sources_of) -> None:
@@ -252,4 +254,37 @@ def test_a_request_that_keeps_killing_workers_is_set_aside(redis_prefix: str) ->
     assert queue.pop() is not None
     assert queue.give_back() == 0 and len(queue) == 0 and queue.in_flight() == 0
     assert server.llen(keys.poisoned) == 1, "after the last try it is set aside, not lost"
+    server.close()
+
+
+def test_a_push_marks_seen_queues_and_settles_in_one_step(redis_prefix: str) -> None:
+    """Seen-marking and queueing are one Redis step (a worker killed between the two would leave
+    a request seen but never queued: lost); a redirect's push settles the request it continues."""
+    import redis
+    from scrapy import Request, Spider
+
+    from crawler.distributed.dupefilter import RunDupeFilter
+    from crawler.distributed.keys import RunKeys
+    from crawler.distributed.queue import LeasedPriorityQueue
+
+    class Probe(Spider):
+        name = "probe"
+
+    server = redis.Redis.from_url(REDIS_URL)
+    keys = RunKeys(redis_prefix, "run1", "probe")
+    queue = LeasedPriorityQueue(server, Probe(), keys, "worker-1")
+    seen = RunDupeFilter(server, key=keys.seen)
+    page = Request("http://127.0.0.1/page")
+    fingerprint = seen.fingerprint_to_check(page)
+    assert fingerprint is not None
+    assert queue.push_once(page, fingerprint) and len(queue) == 1
+    assert server.sismember(keys.seen, fingerprint), "queued and marked seen together"
+    assert not queue.push_once(page.copy(), fingerprint) and len(queue) == 1, "a duplicate is not queued"
+
+    leased = queue.pop()
+    assert leased is not None and queue.in_flight() == 1
+    hop = leased.replace(url="http://127.0.0.1/moved", meta={"redirect_times": 1})
+    assert seen.fingerprint_to_check(hop) is None, "redirect hops are left to the redirect limit"
+    assert queue.push_once(hop, None, settles=leased.meta["lease"])
+    assert queue.in_flight() == 0 and len(queue) == 1, "the redirect is queued, its origin settled"
     server.close()

@@ -14,6 +14,13 @@ class RunDupeFilter(RFPDupeFilter):
     def request_seen(self, request: Request) -> bool:
         return False if is_redirect_hop(request) else super().request_seen(request)
 
+    def fingerprint_to_check(self, request: Request) -> str | None:
+        """The fingerprint the queue tests and adds as it pushes ``request``; None for requests
+        that are never filtered (``dont_filter``, redirect hops)."""
+        if request.dont_filter or is_redirect_hop(request):
+            return None
+        return self.request_fingerprint(request)
+
     def forget(self, request: Request) -> None:
         """Drop ``request``'s fingerprint, so that it is fetched if it is found again."""
         self.server.srem(self.key, self.request_fingerprint(request))

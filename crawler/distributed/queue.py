@@ -1,9 +1,9 @@
 """scrapy-redis's priority queue with leases: a worker killed mid-request loses nothing.
 
-A pop moves the request into a lease held by the worker instead of deleting it. The lease is
-settled when the request is done (its callback or errback has run, or it was re-queued as a
-redirect or a retry). Leases of a worker whose heartbeat key has expired go back to the queue,
-where another worker takes them.
+A push marks the request seen and queues it in one step. A pop moves the request into a lease
+held by the worker instead of deleting it. The lease is settled when the request is done (its
+callback or errback has run, or it was re-queued as a redirect or a retry). Leases of a worker
+whose heartbeat key has expired go back to the queue, where another worker takes them.
 """
 
 from __future__ import annotations
@@ -26,6 +26,21 @@ local lease = tostring(redis.call('INCR', KEYS[4]))
 redis.call('HSET', KEYS[2], lease, item[1])
 redis.call('HSET', KEYS[3], lease, item[2] .. '|' .. ARGV[1])
 return {lease, item[1]}
+"""
+
+# KEYS: queue, seen, leases, owners. ARGV: request, score, fingerprint ('' = not filtered),
+# lease of the request this one continues ('' = none).
+_PUSH = """
+local queued = 0
+if ARGV[3] == '' or redis.call('SADD', KEYS[2], ARGV[3]) == 1 then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+  queued = 1
+end
+if ARGV[4] ~= '' then
+  redis.call('HDEL', KEYS[3], ARGV[4])
+  redis.call('HDEL', KEYS[4], ARGV[4])
+end
+return queued
 """
 
 # KEYS: queue, leases, owners, redelivered, poisoned.
@@ -70,7 +85,17 @@ class LeasedPriorityQueue(PriorityQueue):
         self.keys = keys
         self.worker = worker
         self._pop = server.register_script(_POP)
+        self._push = server.register_script(_PUSH)
         self._reclaim = server.register_script(_RECLAIM)
+
+    def push_once(self, request: Request, fingerprint: str | None, settles: str | None = None) -> bool:
+        """Queue ``request`` unless ``fingerprint`` (None: not filtered) was seen in this run, and
+        settle the lease ``settles`` (a redirect or retry continues that request) — one atomic
+        step, so a worker killed here cannot leave a request marked seen but never queued, nor
+        a request both queued and still leased. True if it was queued."""
+        keys = [self.keys.queue, self.keys.seen, self.keys.leases, self.keys.owners]
+        args = [self._encode_request(request), -request.priority, fingerprint or "", settles or ""]
+        return bool(self._push(keys=keys, args=args))
 
     def pop(self, timeout: int = 0) -> Request | None:
         """The highest-priority request, with its lease id in ``meta["lease"]``; None when empty."""

@@ -145,15 +145,11 @@ class DistributedScheduler(Scheduler):
         if not self.join_run():
             raise RuntimeError("no distributed run to enqueue into")
         assert self.queue is not None
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            queued = False
-        else:
-            self.queue.push(request)
+        queued = self.queue.push_once(request, self.df.fingerprint_to_check(request), settles=lease)
+        if queued:
             self.stats.inc_value("scheduler/enqueued/redis")
-            queued = True
-        if lease is not None:
-            self.queue.settle(lease)
+        else:
+            self.df.log(request, self.spider)
         return queued
 
     def next_request(self) -> Request | None:
