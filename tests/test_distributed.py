@@ -37,9 +37,12 @@ def seed(sources: Path, db: str, prefix: str) -> subprocess.CompletedProcess[str
     return subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
 
 
-def start_worker(sources: Path, db: str, prefix: str, idle: float = 3.0) -> subprocess.Popen[str]:
+def start_worker(
+    sources: Path, db: str, prefix: str, idle: float = 3.0, extra: dict[str, object] | None = None
+) -> subprocess.Popen[str]:
     command = [*SELLERWATCH, "worker", "--sources", str(sources), "--db", db, "--redis", REDIS_URL]
-    command += ["--redis-prefix", prefix, "--idle-timeout", str(idle), *_set(WORKER_SETTINGS)]
+    settings = {**WORKER_SETTINGS, **(extra or {})}
+    command += ["--redis-prefix", prefix, "--idle-timeout", str(idle), *_set(settings)]
     # A session of its own, so that a test can kill the worker and its crawl process together.
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
@@ -144,6 +147,39 @@ def test_a_worker_killed_mid_crawl_loses_nothing(fresh_postgres: str, redis_pref
     assert stored(fresh_postgres) == (1200, 1200), "nothing lost, nothing stored twice"
     left = redis_keys(redis_prefix)
     assert left.get("queue", 0) == 0 and left.get("leases", 0) == 0, left
+
+
+def test_a_hung_worker_gives_its_requests_to_the_others(
+    fresh_postgres: str, redis_prefix: str, sources_of
+) -> None:
+    """A worker whose reactor blocks (a hung call) while its process lives stops its heartbeat
+    after SELLERWATCH_REACTOR_STALL seconds; the other worker takes over its requests, finishes
+    the run and exits by itself instead of waiting for the hung worker's leases forever."""
+    hang = {
+        "EXTENSIONS": json.dumps(
+            {"crawler.extensions.CrawlRunRecorder": 100, "tests.stalling.StallAfterItems": 500}
+        ),
+        "STALL_AFTER_ITEMS": 20,
+        "STALL_SECONDS": 600,
+        "SELLERWATCH_REACTOR_STALL": 3,
+    }
+    with GeneratedSite(300) as site:
+        sources = sources_of(site)
+        seed(sources, fresh_postgres, redis_prefix)
+        hung = start_worker(sources, fresh_postgres, redis_prefix, extra=hang)
+        deadline = time.monotonic() + 120
+        while stored(fresh_postgres)[0] < 20:
+            assert time.monotonic() < deadline, "the crawl did not get going"
+            time.sleep(0.1)
+        healthy = start_worker(sources, fresh_postgres, redis_prefix)
+        try:
+            wait_all([healthy], timeout=300)
+            assert hung.poll() is None, "the hung worker is still alive, its reactor blocked"
+        finally:
+            os.killpg(hung.pid, signal.SIGKILL)
+            _, err = hung.communicate(timeout=30)
+    assert stored(fresh_postgres) == (300, 300), "every page stored once, the hung worker's too"
+    assert "has not run for" in err, "the hung worker said why it let its requests go"
 
 
 def victim_crawl_pid(worker: subprocess.Popen[str]) -> int | None:

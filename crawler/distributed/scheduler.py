@@ -48,6 +48,10 @@ class DistributedScheduler(Scheduler):
         self.run: str | None = settings.get("SELLERWATCH_REDIS_RUN")
         self.idle_timeout = settings.getfloat("SELLERWATCH_IDLE_TIMEOUT", 60.0)
         self.lease_ttl = settings.getint("SELLERWATCH_WORKER_TTL", 15)
+        # A reactor that has not run for this long is hung (a blocked call): the heartbeat stops,
+        # so that other workers take over this worker's requests and the run can end.
+        self.stall_after = settings.getfloat("SELLERWATCH_REACTOR_STALL", 300.0)
+        self.reactor_tick = time.monotonic()
         self.run_ttl = settings.getint("SELLERWATCH_REDIS_RUN_TTL", 3 * 24 * 3600)
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.idle_since: float | None = None
@@ -80,14 +84,27 @@ class DistributedScheduler(Scheduler):
         self.join_run()
 
     def keep_alive(self) -> None:
-        """Hold this worker's heartbeat key while the process lives.
+        """Hold this worker's heartbeat key while the process lives and its reactor runs.
 
         A thread of its own, so that a reactor busy for a while (building the near-duplicate
-        index, say) does not make a live worker look dead and its requests fetched twice.
+        index, say) does not make a live worker look dead and its requests fetched twice; but a
+        reactor silent for ``stall_after`` seconds is hung, and its leases are let go.
         """
         key = alive_prefix(self.prefix) + self.worker
+        stalled = False
         while not self.stopping.is_set():
-            self.server.set(key, "1", ex=self.lease_ttl)
+            silent = time.monotonic() - self.reactor_tick
+            if silent < self.stall_after:
+                self.server.set(key, "1", ex=self.lease_ttl)
+                stalled = False
+            elif not stalled:
+                stalled = True
+                logger.error(
+                    "%s: the crawl has not run for %.0f s (a blocked call?): letting other "
+                    "workers take over its requests",
+                    self.spider.source.name,
+                    silent,
+                )
             self.stopping.wait(self.lease_ttl / 3)
 
     def join_run(self) -> bool:
@@ -116,6 +133,7 @@ class DistributedScheduler(Scheduler):
 
     def beat(self) -> None:
         """Keep the run's keys from expiring, and give back the leases of dead workers."""
+        self.reactor_tick = time.monotonic()
         if self.join_run() and self.queue is not None:
             self._expire_run_keys()
             if returned := self.queue.give_back():
