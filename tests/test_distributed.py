@@ -124,22 +124,27 @@ def test_a_worker_killed_mid_crawl_loses_nothing(fresh_postgres: str, redis_pref
     with GeneratedSite(1200) as site:
         sources = sources_of(site)
         seed(sources, fresh_postgres, redis_prefix)
-        workers = [start_worker(sources, fresh_postgres, redis_prefix) for _ in range(3)]
-        victim = workers[0]
 
         def held_by(crawl_pid: int | None) -> int:
             owners = client.scan_iter(f"{redis_prefix}:*:owners")
             return sum(f":{crawl_pid}:" in v.decode() for key in owners for v in client.hvals(key))
 
-        # Kill mid-crawl (100+ pages stored) while the victim is working, not still starting up.
+        # The victim starts first, so that it is surely working when it is killed (two workers
+        # started with it could otherwise finish 1,200 pages before it got going).
+        victim = start_worker(sources, fresh_postgres, redis_prefix)
         deadline = time.monotonic() + 180
-        while stored(fresh_postgres)[0] < 100 or held_by(crawl_pid := victim_crawl_pid(victim)) == 0:
+        while held_by(crawl_pid := victim_crawl_pid(victim)) == 0:
+            assert time.monotonic() < deadline, "the victim did not get going"
+            time.sleep(0.05)
+        others = [start_worker(sources, fresh_postgres, redis_prefix) for _ in range(2)]
+        # Kill mid-crawl (100+ pages stored) while it holds requests.
+        while stored(fresh_postgres)[0] < 100 or held_by(crawl_pid) == 0:
             assert time.monotonic() < deadline, "the crawl did not get going"
             time.sleep(0.05)
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=30)
         held = held_by(crawl_pid)  # the leases it died with (its heartbeat key lapses in seconds)
-        wait_all(workers[1:])
+        wait_all(others)
         hits = article_hits(site)
     client.close()
     assert held > 0, "the killed worker was holding requests when it died"
