@@ -71,10 +71,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def _dialect(name: str) -> Any:
+    """SQLAlchemy's dialect module for ``name``: its ``insert`` has ``on_conflict_do_nothing``."""
+    return postgresql if name == "postgresql" else sqlite
+
+
 def _insert(conn: Connection, table: Any) -> Any:
     """A dialect insert that supports ``on_conflict_do_nothing`` on SQLite and PostgreSQL."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return _dialect(conn.dialect.name).insert(table)
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class _DocumentStatements:
 def _document_statements(dialect_name: str) -> _DocumentStatements:
     """``upsert_document``'s statements, built once per dialect: values come as parameters,
     so a crawl does not rebuild (and SQLAlchemy does not re-key) four statements per page."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    dialect = _dialect(dialect_name)
     documents = schema.documents
     by_id = documents.c.id == bindparam("doc_id")
     return _DocumentStatements(

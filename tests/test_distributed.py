@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from crawler import settings as crawl_settings
 from demoworld.generated import GeneratedSite, sources_toml
 from store import schema
 from tests.conftest import FAST_CRAWL, REDIS_URL
@@ -161,9 +162,7 @@ def test_a_hung_worker_gives_its_requests_to_the_others(
     after SELLERWATCH_REACTOR_STALL seconds; the other worker takes over its requests, finishes
     the run and exits by itself instead of waiting for the hung worker's leases forever."""
     hang = {
-        "EXTENSIONS": json.dumps(
-            {"crawler.extensions.CrawlRunRecorder": 100, "tests.stalling.StallAfterItems": 500}
-        ),
+        "EXTENSIONS": json.dumps({**crawl_settings.EXTENSIONS, "tests.stalling.StallAfterItems": 500}),
         "STALL_AFTER_ITEMS": 20,
         "STALL_SECONDS": 600,
         "SELLERWATCH_REACTOR_STALL": 3,
